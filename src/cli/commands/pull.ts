@@ -1,0 +1,48 @@
+import { parseReference, familiarString } from '../../engine/reference.ts';
+import { parsePlatform } from '../../engine/registry/platform.ts';
+import { type Command, str } from '../command.ts';
+import { credentialsFor } from '../credentials.ts';
+import { PullProgress } from '../progress.ts';
+
+/** Did the user write a tag or digest, or will `latest` be assumed? */
+function namesTagOrDigest(input: string): boolean {
+  return input.includes('@') || input.slice(input.lastIndexOf('/') + 1).includes(':');
+}
+
+export const pull: Command = {
+  name: 'pull',
+  aliases: ['image pull'],
+  usage: '[OPTIONS] NAME[:TAG|@DIGEST]',
+  summary: 'Download an image from a registry',
+  flags: [
+    { name: 'platform', kind: 'string', help: 'Pull for this platform instead of this host\'s (e.g. linux/arm64)', placeholder: 'os/arch' },
+    { name: 'quiet', short: 'q', kind: 'bool', help: 'Print only the image name' },
+  ],
+  args: { min: 1, max: 1 },
+  async run(ctx, { flags, positionals }) {
+    const input = positionals[0]!;
+    const ref = parseReference(input);
+    const platform = str(flags.platform) ? parsePlatform(str(flags.platform)!) : undefined;
+    const quiet = flags.quiet === true;
+    const engine = await ctx.engine();
+    const shown = familiarString(ref);
+    if (!quiet) {
+      if (!namesTagOrDigest(input)) ctx.out.write('Using default tag: latest\n');
+      ctx.out.write(`${ref.digest ?? ref.tag}: Pulling from ${ref.path}\n`);
+    }
+    const progress = new PullProgress(ctx.out);
+    const off = engine.events.on((e) => {
+      if (!quiet) progress.onEvent(e);
+    });
+    try {
+      const result = await engine.pull(input, { platform, credentials: credentialsFor(ref.domain), insecureRegistries: ctx.insecureRegistries, signal: ctx.signal });
+      if (!quiet) {
+        ctx.out.write(`Digest: ${result.manifestDigest}\n`);
+        ctx.out.write(result.upToDate ? `Status: Image is up to date for ${shown}\n` : `Status: Downloaded newer image for ${shown}\n`);
+      }
+      ctx.out.write(`${result.ref}\n`);
+    } finally {
+      off();
+    }
+  },
+};

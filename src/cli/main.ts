@@ -1,0 +1,125 @@
+// `skiff [global options] <command> [args]`: one Docker-style command, then exit with Docker's
+// exit codes. With no command, the interactive shell. Errors are one line (what is wrong, and the
+// fix) — never a stack trace, unless SKIFF_DEBUG=1.
+import { DEFAULT_DATA_ROOT, Engine } from '../engine/engine.ts';
+import { describeError, SkiffError } from '../engine/errors.ts';
+import { parseArgs, type FlagSpec } from './args.ts';
+import type { CommandContext, Output } from './command.ts';
+import { lookup } from './commands/index.ts';
+import { commandHelp, globalHelp } from './help.ts';
+import { traceLine } from './progress.ts';
+
+export const VERSION = '0.1.0';
+
+const GLOBAL_FLAGS: FlagSpec[] = [
+  { name: 'data-root', kind: 'string', help: 'data root' },
+  { name: 'insecure-registry', kind: 'list', help: 'plain-HTTP registry' },
+  { name: 'trace', kind: 'bool', help: 'trace registry exchanges' },
+  { name: 'version', short: 'v', kind: 'bool', help: 'version' },
+  { name: 'help', short: 'h', kind: 'bool', help: 'help' },
+];
+
+export interface Session {
+  out: Output;
+  err: Output;
+  stdin: NodeJS.ReadableStream;
+  dataRoot: string;
+  insecureRegistries: string[];
+  trace: boolean;
+  engine?: Promise<Engine>;
+}
+
+function output(stream: NodeJS.WriteStream): Output {
+  return { write: (s) => void stream.write(s), get isTTY() { return stream.isTTY === true; }, get columns() { return stream.columns ?? 80; } };
+}
+
+/** Opens the engine once per session, on first use, so `skiff --help` never touches the store. */
+function engineOf(s: Session): () => Promise<Engine> {
+  return () => {
+    s.engine ??= Engine.open(s.dataRoot).then((engine) => {
+      if (s.trace) engine.events.on((e) => {
+        const line = traceLine(e);
+        if (line) s.err.write(`${line}\n`);
+      });
+      return engine;
+    });
+    return s.engine;
+  };
+}
+
+/** Runs one command line (already split into words); returns the exit code. */
+export async function runCommand(s: Session, words: string[], signal: AbortSignal): Promise<number> {
+  const found = lookup(words);
+  if (!found) {
+    s.err.write(`skiff: '${words.join(' ')}' is not a skiff command.\nSee 'skiff --help'\n`);
+    return 1;
+  }
+  const { command, rest } = found;
+  try {
+    if (rest.includes('--help') || rest.includes('-h')) {
+      s.out.write(commandHelp(command));
+      return 0;
+    }
+    const args = parseArgs(rest, command.flags, { command: command.name });
+    const n = args.positionals.length;
+    const { min, max } = command.args;
+    if (n < min || (max !== undefined && n > max)) {
+      const want = max === min ? `exactly ${min} argument${min === 1 ? '' : 's'}` : max === undefined ? `at least ${min} argument${min === 1 ? '' : 's'}` : `at most ${max} argument${max === 1 ? '' : 's'}`;
+      s.err.write(`"skiff ${command.name}" requires ${want}.\nSee 'skiff ${command.name} --help'.\n\nUsage:  skiff ${command.name} ${command.usage}\n`);
+      return 1;
+    }
+    const ctx: CommandContext = { engine: engineOf(s), out: s.out, err: s.err, signal, insecureRegistries: s.insecureRegistries, stdin: s.stdin };
+    return (await command.run(ctx, args)) ?? 0;
+  } catch (e) {
+    if (signal.aborted) {
+      s.err.write('Interrupted: nothing half-done was kept.\n');
+      return 130;
+    }
+    s.err.write(`Error: ${describeError(e)}\n`);
+    if (process.env.SKIFF_DEBUG && e instanceof Error && e.stack) s.err.write(e.stack + '\n');
+    return e instanceof SkiffError && e.code === 'USAGE' ? 125 : 1;
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const out = output(process.stdout);
+  const err = output(process.stderr);
+  let global;
+  try {
+    global = parseArgs(argv, GLOBAL_FLAGS, { stopAtPositional: true });
+  } catch (e) {
+    err.write(`Error: ${describeError(e)}\n`);
+    return 125;
+  }
+  if (global.flags.version) {
+    out.write(`Skiff version ${VERSION}\n`);
+    return 0;
+  }
+  if (global.flags.help) {
+    out.write(globalHelp());
+    return 0;
+  }
+  const session: Session = {
+    out, err, stdin: process.stdin,
+    dataRoot: (global.flags['data-root'] as string | undefined) ?? process.env.SKIFF_DATA_ROOT ?? DEFAULT_DATA_ROOT,
+    insecureRegistries: (global.flags['insecure-registry'] as string[] | undefined) ?? [],
+    trace: global.flags.trace === true,
+  };
+  const words = global.positionals[0] === 'docker' ? global.positionals.slice(1) : global.positionals;
+  if (words.length === 0) {
+    const { repl } = await import('./repl.ts');
+    return repl(session, runCommand);
+  }
+  // Ctrl-C aborts the command (its cleanup runs); a second Ctrl-C gives up at once.
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    return await runCommand(session, words, controller.signal);
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}

@@ -1,0 +1,52 @@
+// A lease protects content that an operation is still assembling (a pull that has stored blobs and
+// layers but not yet named the image) from garbage collection — containerd's leases, as files:
+// <root>/leases/p<pid>-<rand>.json. GC honours leases whose process is alive.
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { readJsonFile, writeFileAtomic } from './atomic.ts';
+import { ownerGone } from './lock.ts';
+
+export interface LeaseContent {
+  blobs: string[];
+  chains: string[];
+}
+
+export class Leases {
+  private readonly dir: string;
+
+  constructor(dataRoot: string) {
+    this.dir = path.join(dataRoot, 'leases');
+  }
+
+  async take(content: LeaseContent): Promise<{ release(): Promise<void> }> {
+    await fs.mkdir(this.dir, { recursive: true });
+    const file = path.join(this.dir, `p${process.pid}-${randomBytes(6).toString('hex')}.json`);
+    await writeFileAtomic(file, JSON.stringify(content));
+    return { release: () => fs.rm(file, { force: true }) };
+  }
+
+  /** Everything held by live leases; stale lease files are removed on the way. */
+  async held(): Promise<LeaseContent> {
+    const out: LeaseContent = { blobs: [], chains: [] };
+    let names: string[];
+    try {
+      names = await fs.readdir(this.dir);
+    } catch {
+      return out;
+    }
+    for (const n of names) {
+      const file = path.join(this.dir, n);
+      if (ownerGone(n)) {
+        await fs.rm(file, { force: true });
+        continue;
+      }
+      const l = await readJsonFile<LeaseContent>(file).catch(() => undefined);
+      if (l) {
+        out.blobs.push(...l.blobs);
+        out.chains.push(...l.chains);
+      }
+    }
+    return out;
+  }
+}
