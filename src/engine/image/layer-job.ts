@@ -118,7 +118,8 @@ async function downloadAndUnpack(j: LayerJobInput, dest: string): Promise<Unpack
     await writer.commit(); // fsync + rename: only now is the blob visible
     return stats;
   } catch (e) {
-    feed.destroy();
+    // Destroying with an error is what reaches the unpacker (pipe() would just stop feeding it).
+    feed.destroy(e instanceof Error ? e : new Error(String(e)));
     await failed;
     await writer.abort();
     throw e;

@@ -19,8 +19,11 @@ export class Leases {
     this.dir = path.join(dataRoot, 'leases');
   }
 
-  async take(content: LeaseContent): Promise<{ release(): Promise<void> }> {
+  async init(): Promise<void> {
     await fs.mkdir(this.dir, { recursive: true });
+  }
+
+  async take(content: LeaseContent): Promise<{ release(): Promise<void> }> {
     const file = path.join(this.dir, `p${process.pid}-${randomBytes(6).toString('hex')}.json`);
     await writeFileAtomic(file, JSON.stringify(content));
     return { release: () => fs.rm(file, { force: true }) };

@@ -39,6 +39,7 @@ export class Store {
     const s = new Store(abs);
     await s.content.init();
     await s.layers.init();
+    await s.leases.init();
     return s;
   }
 }
