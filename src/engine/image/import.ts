@@ -4,7 +4,7 @@
 // the same pass. Nothing is visible until all three are complete and the lease protects them.
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { PassThrough, Transform, type Readable } from 'node:stream';
+import { PassThrough, Readable, Transform } from 'node:stream';
 import { createGunzip, createGzip } from 'node:zlib';
 import { type Digest, sha256 } from '../digest.ts';
 import { SkiffError } from '../errors.ts';
@@ -30,25 +30,24 @@ export interface ImportResult {
 
 /** Reads the first bytes to tell a gzip tar from a plain one (as `docker import` does). */
 async function sniff(source: Readable): Promise<{ stream: Readable; gzip: boolean }> {
-  const first: Buffer | null = await new Promise((resolve, reject) => {
-    const onReadable = () => {
-      const c = source.read() as Buffer | null;
-      cleanup();
-      resolve(c);
-    };
-    const onEnd = () => (cleanup(), resolve(null));
-    const onError = (e: Error) => (cleanup(), reject(e));
-    const cleanup = () => {
-      source.off('readable', onReadable).off('end', onEnd).off('error', onError);
-    };
-    source.on('readable', onReadable).on('end', onEnd).on('error', onError);
-  });
-  if (!first || first.length === 0) throw new SkiffError('IMPORT', 'the archive to import is empty', 'give a tar file of a root filesystem');
-  source.unshift(first);
+  const it = (source as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  let first: Buffer | undefined;
+  for (let r = await it.next(); !r.done; r = await it.next()) {
+    if (r.value.length > 0) {
+      first = Buffer.from(r.value);
+      break;
+    }
+  }
+  if (!first) throw new SkiffError('IMPORT', 'the archive to import is empty', 'give a tar file of a root filesystem');
   if (first[0] === 0x28 && first[1] === 0xb5 && first[2] === 0x2f && first[3] === 0xfd) throw new SkiffError('IMPORT', 'zstd archives cannot be imported yet', 'decompress it first (zstd -d) and import the .tar');
   if (first[0] === 0x42 && first[1] === 0x5a && first[2] === 0x68) throw new SkiffError('IMPORT', 'bzip2 archives cannot be imported', 'decompress it first (bunzip2) and import the .tar');
   if (first[0] === 0xfd && first[1] === 0x37 && first[2] === 0x7a) throw new SkiffError('IMPORT', 'xz archives cannot be imported', 'decompress it first (unxz) and import the .tar');
-  return { stream: source, gzip: first[0] === 0x1f && first[1] === 0x8b };
+  const head = first;
+  async function* whole(): AsyncGenerator<Buffer> {
+    yield head;
+    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+  }
+  return { stream: Readable.from(whole(), { objectMode: false }), gzip: head[0] === 0x1f && head[1] === 0x8b };
 }
 
 export async function importImage(store: Store, source: Readable, name: string | undefined, opts: ImportOptions = {}): Promise<ImportResult> {
@@ -68,6 +67,9 @@ export async function importImage(store: Store, source: Readable, name: string |
   tar.pipe(hasher);
   hasher.pipe(forUnpack);
   hasher.pipe(gz);
+  // Listen now: a small archive can be read to its end before the awaits below return.
+  const hashed = once(hasher, 'end');
+  hashed.catch(() => {});
 
   const prepared = await store.layers.prepare();
   const writer = await store.content.writer();
@@ -76,7 +78,7 @@ export async function importImage(store: Store, source: Readable, name: string |
     const written = (async () => {
       for await (const c of gz) await writer.write(c as Buffer);
     })();
-    const [stats] = await Promise.all([unpacked, written, once(hasher, 'end')]).catch((e) => {
+    const [stats] = await Promise.all([unpacked, written, hashed]).catch((e) => {
       hasher.destroy();
       throw e instanceof SkiffError ? e : new SkiffError('IMPORT', `cannot import this archive: ${(e as Error).message}`, 'give a tar (or tar.gz) of a root filesystem', { cause: e });
     });
