@@ -25,31 +25,34 @@ npm run -s build >/dev/null
 
 now() { date +%s.%N; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
-declare -A results
-run() { # name, command...
-  local name=$1; shift
-  local times=()
-  for _ in $(seq "$rounds"); do
-    "${PREP[@]}" >/dev/null 2>&1 || true
-    local t0; t0=$(now)
-    "$@" >/dev/null
-    times+=("$(echo "$(now) - $t0" | bc)")
-  done
-  results[$name]=$(printf '%s\n' "${times[@]}" | median)
-  printf '%-16s %6.2f s   (rounds: %s)\n' "$name" "${results[$name]}" "$(printf '%.2f ' "${times[@]}")"
+# Rounds are interleaved (skiff, docker, tar, download, then again) so that a disk or host that
+# slows down during the run slows every tool alike.
+declare -A times
+one() { # name, prep command, command...
+  local name=$1 prep=$2; shift 2
+  bash -c "$prep" >/dev/null 2>&1 || true
+  sync
+  local t0; t0=$(now)
+  "$@" >/dev/null
+  times[$name]+="$(echo "$(now) - $t0" | bc) "
 }
-
-PREP=(rm -rf "$work/skiff")
-run "skiff pull" node bin/skiff.js --data-root "$work/skiff" pull -q "$image"
-if [ -S "$sock" ]; then
-  PREP=(docker -H "unix://$sock" rmi -f "$image")
-  run "docker pull" docker -H "unix://$sock" pull -q "$image"
-  docker -H "unix://$sock" rmi -f "$image" >/dev/null 2>&1 || true
-fi
-PREP=(bash -c "rm -rf '$work/tar' && mkdir -p '$work/tar'")
-run "tar -xzf" tar -xzf "$work/layer.tgz" -C "$work/tar"
-PREP=(true)
-run "download alone" curl -sf "http://127.0.0.1:5000/v2/debian/blobs/$layer" -o /dev/null
+tools=("skiff pull")
+[ -S "$sock" ] && tools+=("docker pull")
+tools+=("tar -xzf" "download alone")
+for _ in $(seq "$rounds"); do
+  one "skiff pull" "rm -rf '$work/skiff'" node bin/skiff.js --data-root "$work/skiff" pull -q "$image"
+  if [ -S "$sock" ]; then
+    one "docker pull" "docker -H unix://$sock rmi -f $image" docker -H "unix://$sock" pull -q "$image"
+  fi
+  one "tar -xzf" "rm -rf '$work/tar' && mkdir -p '$work/tar'" tar -xzf "$work/layer.tgz" -C "$work/tar"
+  one "download alone" "true" curl -sf "http://127.0.0.1:5000/v2/debian/blobs/$layer" -o /dev/null
+done
+[ -S "$sock" ] && docker -H "unix://$sock" rmi -f "$image" >/dev/null 2>&1 || true
+declare -A results
+for t in "${tools[@]}"; do
+  results[$t]=$(printf '%s\n' ${times[$t]} | median)
+  printf '%-16s %6.2f s   (rounds: %s)\n' "$t" "${results[$t]}" "$(printf '%.2f ' ${times[$t]})"
+done
 
 ratio() { echo "scale=2; $1 / $2" | bc; }
 echo
