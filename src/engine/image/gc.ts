@@ -1,6 +1,6 @@
 // Garbage collection, mark and sweep: everything reachable from the image index (manifests,
-// configs, layer blobs, unpacked layers by ChainID), from live leases (pulls in progress) and from
-// extra roots (containers, later) is kept; every other blob and unpacked layer is removed. Run under
+// configs, layer blobs, unpacked layers by ChainID) and from live leases (pulls in progress) is
+// kept; every other blob and unpacked layer is removed. Run under
 // the index lock so no name can appear while we sweep.
 import { chainIds, type Digest, isDigest } from '../digest.ts';
 import type { ImageConfig, ImageManifest } from '../oci.ts';
@@ -17,9 +17,6 @@ export interface GcRoots {
   blobs: Iterable<string>;
   chains: Iterable<string>;
 }
-
-/** Other parts of the engine (containers) register what they hold here. */
-export const extraGcRoots: (() => Promise<GcRoots>)[] = [];
 
 /**
  * Removes what nothing references. With `only`, considers just those blobs and layers — how a
@@ -49,11 +46,6 @@ export async function collectGarbage(store: Store, only?: GcRoots): Promise<GcRe
     const held = await store.leases.held();
     held.blobs.forEach((b) => blobs.add(b));
     held.chains.forEach((c) => chains.add(c));
-    for (const root of extraGcRoots) {
-      const r = await root();
-      for (const b of r.blobs) blobs.add(b);
-      for (const c of r.chains) chains.add(c);
-    }
 
     const result: GcResult = { blobsRemoved: 0, layersRemoved: [], bytesFreed: 0 };
     for (const b of await store.content.list()) {

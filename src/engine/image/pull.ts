@@ -141,11 +141,8 @@ export class Puller {
 
     const chains = chainIds(config.rootfs.diff_ids);
     // From here on this pull stores things before naming them: keep them safe from a concurrent rmi.
-    const lease = await this.store.leases.take({
-      blobs: [top.digest, manifestDigest, configDesc.digest, ...manifest.layers.map((l) => l.digest)],
-      chains,
-    });
     const mine = { blobs: [top.digest, manifestDigest, configDesc.digest, ...manifest.layers.map((l) => l.digest)], chains };
+    const lease = await this.store.leases.take(mine);
     try {
       return await this.finish(ref, refText, pullId, client, signal, { top, manifestBytes, manifestDigest, manifestType, manifest, configBytes, config, chains });
     } catch (e) {

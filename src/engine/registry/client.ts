@@ -2,23 +2,13 @@
 //   ping()         GET /v2/                      — learn the auth scheme (the 401 challenge)
 //   manifest()     GET /v2/<name>/manifests/<ref> — index/list or image manifest, digest-checked
 //   blob()         GET /v2/<name>/blobs/<digest>  — streamed to a sink; resumed with Range
-import type { Dispatcher } from 'undici';
 import { type Digest, isDigest, sha256, shortId } from '../digest.ts';
 import { SkiffError } from '../errors.ts';
-import type { EventBus } from '../events.ts';
 import { isIndexType, isManifestType, MANIFEST_ACCEPT } from '../oci.ts';
-import type { Credentials } from './auth.ts';
 import { parseErrorBody, scopeFor } from './challenge.ts';
-import { RegistryTransport } from './transport.ts';
+import { RegistryTransport, type TransportOptions } from './transport.ts';
 
-export interface RegistryClientOptions {
-  origin: string;
-  events: EventBus;
-  pullId?: string;
-  credentials?: Credentials;
-  dispatcher?: Dispatcher;
-  attempts?: number;
-  backoffMs?: number;
+export interface RegistryClientOptions extends TransportOptions {
   /** How many times a broken blob download is resumed before giving up (default 5). */
   resumes?: number;
 }
