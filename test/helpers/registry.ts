@@ -183,7 +183,10 @@ export async function startDistribution(opts: StartDistributionOptions = {}): Pr
     const port = await freePort();
     const cfg = join(work, 'config.yml');
     await writeFile(cfg, configYaml(root, port, auth, htpasswdPath));
-    const child = spawn(BINARY, ['serve', cfg], { env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    // setpriv --pdeathsig: if the test runner itself is killed, the registry dies with it instead
+    // of lingering as an orphan (util-linux, on every Linux host).
+    const [cmd, args] = which('setpriv') ? ['setpriv', ['--pdeathsig', 'KILL', BINARY, 'serve', cfg]] : [BINARY, ['serve', cfg]];
+    const child = spawn(cmd, args as string[], { env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.on('data', append);
     child.stderr?.on('data', append);
     const spawnFailed = new Promise<never>((_, reject) => child.once('error', reject));
