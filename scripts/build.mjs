@@ -27,8 +27,9 @@ if (process.argv.includes('--if-stale')) {
 }
 
 await build({
-  entryPoints: [path.join(root, 'src/cli/main.ts')],
-  outfile,
+  // The unpack worker is its own file: a worker thread starts from a script.
+  entryPoints: { skiff: path.join(root, 'src/cli/main.ts'), 'unpack-worker': path.join(root, 'src/engine/unpack/worker.ts') },
+  outdir: path.dirname(outfile),
   bundle: true,
   platform: 'node',
   format: 'esm',

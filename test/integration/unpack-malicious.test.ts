@@ -4,12 +4,23 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { unpackLayer } from '../../src/engine/unpack/unpack.ts';
 import { cleanEntryPath, classify } from '../../src/engine/unpack/paths.ts';
+import { buildUnpackWorker } from '../helpers/worker-build.ts';
 import { makeTar, type TarEntry } from '../helpers/tar.ts';
 
 const isRoot = process.getuid?.() === 0;
+// Both places the file writer can run: this thread, and the worker thread the bundle uses.
+let worker: Awaited<ReturnType<typeof buildUnpackWorker>> | undefined;
+beforeAll(async () => {
+  worker = await buildUnpackWorker();
+});
+afterAll(() => worker?.dispose());
+const modes = ['here', 'worker'] as const;
+function unpack(mode: (typeof modes)[number], tar: Parameters<typeof unpackLayer>[0], dest: string) {
+  return unpackLayer(tar, dest, mode === 'here' ? { thread: 'here' } : { workerScript: worker!.script });
+}
 let dir: string;
 let dest: string;
 let outside: string;
@@ -65,16 +76,16 @@ const corpus: [string, () => TarEntry[]][] = [
   ['a PAX path climbing out', () => [{ name: 'innocent', data: 'x', pax: { path: `${up}/passwd` } }]],
 ].map(([n, f]) => [n as string, f as () => TarEntry[]]);
 
-describe.skipIf(!isRoot)('hostile layers (needs root: the corpus includes devices and xattrs)', () => {
+describe.skipIf(!isRoot).each(modes)('hostile layers (needs root: the corpus includes devices and xattrs) [writer: %s]', (mode) => {
   it.each(corpus)('%s: refused, nothing outside touched', async (_name, make) => {
     const entries = make().map((e) => ({ ...e, linkname: typeof e.linkname === 'function' ? (e.linkname as () => string)() : e.linkname }));
     const tar = await makeTar(entries);
-    await expect(unpackLayer(Readable.from([tar]), dest)).rejects.toMatchObject({ code: 'UNSAFE_LAYER' });
+    await expect(unpack(mode, Readable.from([tar]), dest)).rejects.toMatchObject({ code: 'UNSAFE_LAYER' });
     outsideUntouched();
   });
 
   it('a symlink that points outside is kept as data (it resolves inside the container at run time)', async () => {
-    await unpackLayer(Readable.from([await makeTar([{ name: 'etc/alt', type: 'symlink', linkname: '/etc/passwd' }])]), dest);
+    await unpack(mode, Readable.from([await makeTar([{ name: 'etc/alt', type: 'symlink', linkname: '/etc/passwd' }])]), dest);
     expect(fs.readlinkSync(path.join(dest, 'etc/alt'))).toBe('/etc/passwd');
     outsideUntouched();
   });
@@ -84,7 +95,7 @@ describe.skipIf(!isRoot)('hostile layers (needs root: the corpus includes device
       { name: 'evil', type: 'symlink', linkname: path.join(outside, 'passwd') },
       { name: 'evil', data: 'replaced' },
     ]);
-    await unpackLayer(Readable.from([tar]), dest);
+    await unpack(mode, Readable.from([tar]), dest);
     expect(fs.lstatSync(path.join(dest, 'evil')).isFile()).toBe(true);
     expect(fs.readFileSync(path.join(dest, 'evil'), 'utf8')).toBe('replaced');
     outsideUntouched();

@@ -4,12 +4,23 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { lgetxattr } from '../../src/kernel/fs.ts';
 import { unpackLayer } from '../../src/engine/unpack/unpack.ts';
+import { buildUnpackWorker } from '../helpers/worker-build.ts';
 import { makeTar } from '../helpers/tar.ts';
 
 const isRoot = process.getuid?.() === 0;
+// Both places the file writer can run: this thread, and the worker thread the bundle uses.
+let worker: Awaited<ReturnType<typeof buildUnpackWorker>> | undefined;
+beforeAll(async () => {
+  worker = await buildUnpackWorker();
+});
+afterAll(() => worker?.dispose());
+const modes = ['here', 'worker'] as const;
+function unpack(mode: (typeof modes)[number], tar: Parameters<typeof unpackLayer>[0], dest: string) {
+  return unpackLayer(tar, dest, mode === 'here' ? { thread: 'here' } : { workerScript: worker!.script });
+}
 let dir: string;
 let dest: string;
 
@@ -22,7 +33,7 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const T = new Date(1_600_000_000_000);
 
-describe.skipIf(!isRoot)('unpackLayer (needs root: mknod, chown, trusted xattrs)', () => {
+describe.skipIf(!isRoot).each(modes)('unpackLayer (needs root: mknod, chown, trusted xattrs) [writer: %s]', (mode) => {
   it('reproduces files, modes, owners, times, links, devices and fifos', async () => {
     const tar = await makeTar([
       { name: 'etc/', type: 'directory', mode: 0o755, mtime: T },
@@ -38,7 +49,7 @@ describe.skipIf(!isRoot)('unpackLayer (needs root: mknod, chown, trusted xattrs)
       { name: 'run/fifo', type: 'fifo', mode: 0o640 },
       { name: 'x/withattr', data: 'a', pax: { 'SCHILY.xattr.user.skiff': 'hello' } },
     ]);
-    const stats = await unpackLayer(Readable.from([tar]), dest);
+    const stats = await unpack(mode, Readable.from([tar]), dest);
     const st = (p: string) => fs.lstatSync(path.join(dest, p));
     expect(fs.readFileSync(path.join(dest, 'etc/passwd'), 'utf8')).toBe('root:x:0:0\n');
     expect(st('etc/passwd').mtime.getTime()).toBe(T.getTime());
@@ -68,7 +79,7 @@ describe.skipIf(!isRoot)('unpackLayer (needs root: mknod, chown, trusted xattrs)
       { name: 'var/cache/new', data: 'n' },
       { name: 'usr/.wh..wh.plnk', type: 'directory' }, // aufs bookkeeping: ignored
     ]);
-    await unpackLayer(Readable.from([tar]), dest);
+    await unpack(mode, Readable.from([tar]), dest);
     for (const w of ['etc/motd', 'old-dir']) {
       const s = fs.lstatSync(path.join(dest, w));
       expect(s.isCharacterDevice()).toBe(true);
@@ -90,21 +101,21 @@ describe.skipIf(!isRoot)('unpackLayer (needs root: mknod, chown, trusted xattrs)
       { name: 'c/d', data: 'gone' },
       { name: 'c', data: 'now a file' },
     ]);
-    await unpackLayer(Readable.from([tar]), dest);
+    await unpack(mode, Readable.from([tar]), dest);
     expect(fs.readFileSync(path.join(dest, 'a/b'), 'utf8')).toBe('inside');
     expect(fs.readFileSync(path.join(dest, 'c'), 'utf8')).toBe('now a file');
   });
 
   it('takes absolute names as relative to the layer, and ./ prefixes as nothing', async () => {
     const tar = await makeTar([{ name: '/etc/hostname', data: 'h' }, { name: './a/./b/../c', data: 'c' }]);
-    await unpackLayer(Readable.from([tar]), dest);
+    await unpack(mode, Readable.from([tar]), dest);
     expect(fs.readFileSync(path.join(dest, 'etc/hostname'), 'utf8')).toBe('h');
     expect(fs.readFileSync(path.join(dest, 'a/c'), 'utf8')).toBe('c');
   });
 
   it('reports a truncated or garbage archive as a layer format error', async () => {
     const good = await makeTar([{ name: 'f', data: 'x'.repeat(5000) }]);
-    await expect(unpackLayer(Readable.from([good.subarray(0, 1500)]), dest)).rejects.toMatchObject({ code: 'LAYER_FORMAT' });
-    await expect(unpackLayer(Readable.from([Buffer.from('this is not a tar archive at all'.repeat(40))]), path.join(dir, 'diff'))).rejects.toMatchObject({ code: 'LAYER_FORMAT' });
+    await expect(unpack(mode, Readable.from([good.subarray(0, 1500)]), dest)).rejects.toMatchObject({ code: 'LAYER_FORMAT' });
+    await expect(unpack(mode, Readable.from([Buffer.from('this is not a tar archive at all'.repeat(40))]), path.join(dir, 'diff'))).rejects.toMatchObject({ code: 'LAYER_FORMAT' });
   });
 });

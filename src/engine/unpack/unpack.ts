@@ -1,264 +1,158 @@
 // Unpacking a layer tar into a directory in overlayfs form, streaming (the tar may still be
-// downloading). Layer semantics per image-spec layer.md; the overlay form per the kernel's
-// Documentation/filesystems/overlayfs.rst:
-//   .wh.NAME       → a character device 0/0 named NAME (an overlay whiteout: hides NAME below)
-//   .wh..wh..opq   → xattr trusted.overlay.opaque=y on its directory (hides everything below)
-// Safety: every entry lands inside `dest`. Names are cleaned (paths.ts); a parent directory that
-// is a symlink is never written through (`evil -> /etc` then `evil/passwd` is refused), an existing
-// path is removed before it is replaced (so writing a file never follows a symlink), and a hardlink
-// may only point at something this layer already put inside `dest`.
+// downloading). Layer semantics per image-spec layer.md; the overlay form and the safety rules are
+// in writer.ts, which does the file system work.
 //
-// The file system calls are synchronous on purpose: a layer is thousands of small files, and a
-// thread-pool round trip per call costs more than the call. Chunks are written as they arrive, so
-// big files never sit in memory.
-import fs from 'node:fs';
+// Two threads share the work when they can: this one parses the tar (and, in a pull, hashes and
+// downloads), while a worker thread makes the files, in order — so parsing and the thousands of
+// file-creating system calls run on two cores at once, as `tar -xzf` does with gzip and tar. Where
+// the worker's script is not built (tests run the TypeScript sources), the writer runs here.
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import tarStream from 'tar-stream';
-import { lsetxattr, mknod, S_IFBLK, S_IFCHR, S_IFIFO } from '../../kernel/fs.ts';
 import { SkiffError } from '../errors.ts';
-import { classify, cleanEntryPath } from './paths.ts';
+import { type Header, LayerWriter, type UnpackStats } from './writer.ts';
+
+export type { UnpackStats } from './writer.ts';
 
 export interface UnpackOptions {
   onEntry?: (name: string, size: number) => void;
   signal?: AbortSignal;
+  /** Where to run the file writer: a worker thread when its script exists (default), or here. */
+  thread?: 'worker' | 'here';
+  /** The worker's built script, when not beside this module (tests of the worker path). */
+  workerScript?: string;
 }
 
-export interface UnpackStats {
-  files: number; // entries written (whiteouts and opaque markers included)
-  bytes: number; // sum of regular file sizes
+/** The messages the worker understands, sent in batches. */
+export type WriterOp = { op: 'begin'; h: Header } | { op: 'data'; b: Uint8Array } | { op: 'end' };
+
+interface Sink {
+  begin(h: Header): void;
+  data(b: Buffer): void;
+  end(): void;
+  /** Lets the writer catch up when it is far behind (bounded memory). */
+  drain(): Promise<void>;
+  finish(): Promise<UnpackStats>;
+  dispose(): void;
 }
 
-type Header = tarStream.Header & { pax?: Record<string, string> | null };
-
-const isRoot = process.getuid?.() === 0;
-// The umask decides which mode bits open(2) may set; read once (setting it back at once) so that a
-// file whose mode survives it needs no separate fchmod.
-const umask = (() => {
-  const m = process.umask(0o022);
-  process.umask(m);
-  return m;
-})();
-
-function unsafe(name: string, why: string): SkiffError {
-  return new SkiffError('UNSAFE_LAYER', `layer entry ${JSON.stringify(name)} ${why}`, 'the layer is corrupt or hostile; it was not unpacked');
-}
-
-class Unpacker {
-  /** Relative paths known to be real directories inside dest (never symlinks). */
-  private readonly dirs = new Set<string>(['']);
-  private readonly dirTimes: [string, Date][] = [];
-  /** Every path this unpack has made. The layer directory starts empty, so any other path does not
-   *  exist yet and needs no lstat before it is created (thousands of syscalls saved per layer). */
-  private readonly made = new Set<string>();
-  /** Directories whose setgid bit makes new files inherit their group. */
-  private readonly setgid = new Set<string>();
-  readonly stats: UnpackStats = { files: 0, bytes: 0 };
-
-  constructor(
-    private readonly dest: string,
-    private readonly startedEmpty: boolean,
-  ) {}
-
-  private mayExist(rel: string): boolean {
-    return !this.startedEmpty || this.made.has(rel) || this.dirs.has(rel);
+class HereSink implements Sink {
+  constructor(private readonly w: LayerWriter) {}
+  begin(h: Header): void {
+    this.w.begin(h);
   }
-
-  private abs(rel: string): string {
-    return rel === '' ? this.dest : path.join(this.dest, rel);
+  data(b: Buffer): void {
+    this.w.data(b);
   }
+  end(): void {
+    this.w.end();
+  }
+  async drain(): Promise<void> {}
+  async finish(): Promise<UnpackStats> {
+    this.w.finish();
+    return this.w.stats;
+  }
+  dispose(): void {
+    this.w.abandon();
+  }
+}
 
-  /** Makes sure every parent of `rel` is a real directory inside dest; creates missing ones. */
-  private parents(rel: string, name: string, create = true): void {
-    const parts = rel.split('/');
-    let cur = '';
-    for (let i = 0; i < parts.length - 1; i++) {
-      cur = cur ? `${cur}/${parts[i]}` : parts[i]!;
-      if (this.dirs.has(cur)) continue;
-      let st: fs.Stats | undefined;
-      if (this.mayExist(cur)) {
-        try {
-          st = fs.lstatSync(this.abs(cur));
-        } catch {
-          st = undefined;
+const BATCH_BYTES = 1 << 20;
+const MAX_BEHIND = 32 << 20;
+
+function workerScript(): string | undefined {
+  // In the bundle this module is dist/skiff.js and the worker dist/unpack-worker.js.
+  const here = fileURLToPath(import.meta.url);
+  if (!here.endsWith('.js')) return undefined;
+  const script = path.join(path.dirname(here), 'unpack-worker.js');
+  return existsSync(script) ? script : undefined;
+}
+
+class WorkerSink implements Sink {
+  private readonly worker: Worker;
+  private batch: WriterOp[] = [];
+  private batchBytes = 0;
+  private sent = 0;
+  private done = 0;
+  private failure: unknown;
+  private waiters: (() => void)[] = [];
+  private result: Promise<UnpackStats>;
+
+  constructor(script: string, dest: string, startedEmpty: boolean) {
+    this.worker = new Worker(script, { workerData: { dest, startedEmpty } });
+    this.result = new Promise((resolve, reject) => {
+      this.worker.on('message', (m: { ack?: number; stats?: UnpackStats; error?: { code: string; message: string; hint?: string; errno?: string } }) => {
+        if (m.ack !== undefined) {
+          this.done = m.ack;
+          this.wake();
         }
-      }
-      if (!st) {
-        if (!create) throw unsafe(name, `refers to "${cur}", which this layer does not contain`);
-        fs.mkdirSync(this.abs(cur), { mode: 0o755 });
-        this.made.add(cur);
-      } else if (st.isSymbolicLink()) {
-        throw unsafe(name, `would be written through the symlink "${cur}"`);
-      } else if (!st.isDirectory()) {
-        throw unsafe(name, `has "${cur}" as a parent, which is not a directory`);
-      }
-      this.dirs.add(cur);
-    }
+        if (m.stats) resolve(m.stats);
+        if (m.error) {
+          const e = m.error.code === 'ERRNO'
+            ? Object.assign(new Error(m.error.message), { code: m.error.errno, syscall: 'unpack' })
+            : new SkiffError(m.error.code as never, m.error.message, m.error.hint);
+          this.failure = e;
+          this.wake();
+          reject(e);
+        }
+      });
+      this.worker.on('error', (e) => {
+        this.failure = e;
+        this.wake();
+        reject(e);
+      });
+    });
+    this.result.catch(() => {});
   }
 
-  /** Clears the way for a new entry at `rel`; an existing directory stays when a directory comes. */
-  private replace(rel: string, keepDir: boolean): boolean {
-    const seenBefore = this.mayExist(rel);
-    this.made.add(rel);
-    if (!seenBefore) return false;
-    const p = this.abs(rel);
-    let st: fs.Stats;
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  private push(op: WriterOp, bytes: number): void {
+    if (this.failure) throw this.failure;
+    this.batch.push(op);
+    this.batchBytes += bytes + 64;
+    if (this.batchBytes >= BATCH_BYTES || this.batch.length >= 512) this.flush();
+  }
+
+  private flush(): void {
+    if (this.batch.length === 0) return;
+    this.sent += this.batchBytes;
+    this.worker.postMessage({ ops: this.batch, upto: this.sent });
+    this.batch = [];
+    this.batchBytes = 0;
+  }
+
+  begin(h: Header): void {
+    const { pax, ...rest } = h as Header & { pax?: Record<string, string> | null };
+    this.push({ op: 'begin', h: { ...rest, ...(pax ? { pax } : {}) } as Header }, 0);
+  }
+  data(b: Buffer): void {
+    this.push({ op: 'data', b }, b.length);
+  }
+  end(): void {
+    this.push({ op: 'end' }, 0);
+  }
+  async drain(): Promise<void> {
+    while (!this.failure && this.sent - this.done > MAX_BEHIND) await new Promise<void>((r) => this.waiters.push(r));
+    if (this.failure) throw this.failure;
+  }
+  async finish(): Promise<UnpackStats> {
+    this.flush();
+    this.worker.postMessage({ finish: true });
     try {
-      st = fs.lstatSync(p);
-    } catch {
-      return false;
-    }
-    if (keepDir && st.isDirectory()) return true;
-    fs.rmSync(p, { recursive: true, force: true });
-    if (st.isDirectory()) for (const d of this.dirs) if (d === rel || d.startsWith(rel + '/')) this.dirs.delete(d);
-    return false;
-  }
-
-  private owner(p: string, h: Header): void {
-    try {
-      fs.lchownSync(p, h.uid ?? 0, h.gid ?? 0);
-    } catch (e) {
-      if (isRoot) throw e; // without root, files simply stay ours
+      return await this.result;
+    } finally {
+      void this.worker.terminate();
     }
   }
-
-  private xattrs(p: string, h: Header): void {
-    if (!h.pax) return;
-    for (const [k, v] of Object.entries(h.pax)) {
-      if (!k.startsWith('SCHILY.xattr.')) continue;
-      try {
-        lsetxattr(p, k.slice('SCHILY.xattr.'.length), Buffer.from(v, 'utf8'));
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EPERM') throw e;
-      }
-    }
+  dispose(): void {
+    void this.worker.terminate();
   }
-
-  async entry(h: Header, body: AsyncIterable<Buffer>): Promise<void> {
-    const rel = cleanEntryPath(h.name);
-    const what = classify(rel);
-    const mtime = h.mtime ?? new Date(0);
-    const mode = (h.mode ?? 0o644) & 0o7777;
-    if (what.kind === 'ignore') return drain(body);
-    if (what.kind === 'opaque') {
-      this.parents(`${what.dir}/x`.replace(/^\//, ''), h.name);
-      lsetxattr(this.abs(what.dir), 'trusted.overlay.opaque', Buffer.from('y'));
-      this.stats.files++;
-      return drain(body);
-    }
-    if (what.kind === 'whiteout') {
-      this.parents(what.rel, h.name);
-      this.replace(what.rel, false);
-      const p = this.abs(what.rel);
-      mknod(p, S_IFCHR, 0, 0);
-      this.owner(p, h);
-      this.stats.files++;
-      return drain(body);
-    }
-    if (rel === '') {
-      // The layer root ("./"): only a directory makes sense; take its metadata.
-      if (h.type === 'directory') {
-        this.owner(this.dest, h);
-        fs.chmodSync(this.dest, mode);
-        this.dirTimes.push([this.dest, mtime]);
-      }
-      return drain(body);
-    }
-    this.parents(rel, h.name);
-    const p = this.abs(rel);
-    this.stats.files++;
-    switch (h.type) {
-      case 'directory': {
-        if (!this.replace(rel, true)) fs.mkdirSync(p, { mode: 0o700 });
-        this.owner(p, h);
-        fs.chmodSync(p, mode); // after chown, which clears setuid/setgid bits
-        this.xattrs(p, h);
-        this.dirs.add(rel);
-        if (mode & 0o2000) this.setgid.add(rel);
-        else this.setgid.delete(rel);
-        this.dirTimes.push([p, mtime]);
-        return drain(body);
-      }
-      case 'file':
-      case 'contiguous-file':
-      case undefined:
-      case null: {
-        this.replace(rel, false);
-        const fd = fs.openSync(p, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, mode & 0o777);
-        try {
-          for await (const chunk of body) {
-            fs.writeSync(fd, chunk);
-            this.stats.bytes += chunk.length;
-          }
-          // A new file is ours (root:root) unless its directory is setgid: chown only when needed.
-          const uid = h.uid ?? 0;
-          const gid = h.gid ?? 0;
-          const parent = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
-          if (uid !== 0 || gid !== 0 || this.setgid.has(parent) || !isRoot) {
-            try {
-              fs.fchownSync(fd, uid, gid);
-            } catch (e) {
-              if (isRoot) throw e; // without root, files simply stay ours
-            }
-          }
-          // open(2) applied mode & ~umask; setuid/setgid/sticky and masked bits need fchmod (after chown).
-          if ((mode & ~umask & 0o777) !== mode || uid !== 0 || gid !== 0) fs.fchmodSync(fd, mode);
-          fs.futimesSync(fd, mtime, mtime);
-        } finally {
-          fs.closeSync(fd);
-        }
-        this.xattrs(p, h);
-        return;
-      }
-      case 'symlink': {
-        this.replace(rel, false);
-        // The target is kept as written: it is resolved inside the container's root at run time.
-        fs.symlinkSync(h.linkname ?? '', p);
-        this.owner(p, h);
-        fs.lutimesSync(p, mtime, mtime);
-        return drain(body);
-      }
-      case 'link': {
-        const target = cleanEntryPath(h.linkname ?? '');
-        if (target === '') throw unsafe(h.name, 'is a hardlink to the layer root');
-        this.parents(target, h.name, false);
-        let st: fs.Stats;
-        try {
-          st = fs.lstatSync(this.abs(target));
-        } catch {
-          throw unsafe(h.name, `is a hardlink to "${h.linkname}", which this layer does not contain`);
-        }
-        if (st.isDirectory()) throw unsafe(h.name, `is a hardlink to the directory "${h.linkname}"`);
-        if (target === rel) return drain(body);
-        this.replace(rel, false);
-        fs.linkSync(this.abs(target), p); // link(2) does not follow a final symlink: it links the symlink
-        return drain(body);
-      }
-      case 'character-device':
-      case 'block-device':
-      case 'fifo': {
-        this.replace(rel, false);
-        const type = h.type === 'fifo' ? S_IFIFO : h.type === 'block-device' ? S_IFBLK : S_IFCHR;
-        mknod(p, type | mode, h.devmajor ?? 0, h.devminor ?? 0);
-        this.owner(p, h);
-        fs.chmodSync(p, mode);
-        fs.lutimesSync(p, mtime, mtime);
-        return drain(body);
-      }
-      default:
-        throw new SkiffError('LAYER_FORMAT', `layer entry ${JSON.stringify(h.name)} has unsupported type ${String(h.type)}`, 'the layer uses a tar feature Skiff does not support');
-    }
-  }
-
-  /** Directory times last: creating entries inside a directory changes its mtime. */
-  finish(): void {
-    for (const [p, t] of this.dirTimes) fs.utimesSync(p, t, t);
-  }
-}
-
-async function drain(body: AsyncIterable<Buffer>): Promise<void> {
-  for await (const _ of body);
 }
 
 export async function unpackLayer(tar: AsyncIterable<Buffer> | NodeJS.ReadableStream, dest: string, opts: UnpackOptions = {}): Promise<UnpackStats> {
@@ -267,19 +161,24 @@ export async function unpackLayer(tar: AsyncIterable<Buffer> | NodeJS.ReadableSt
   source.on('error', (e) => extract.destroy(e));
   source.pipe(extract);
   const abs = path.resolve(dest);
-  const u = new Unpacker(abs, fs.readdirSync(abs).length === 0);
+  const startedEmpty = readdirSync(abs).length === 0;
+  const script = opts.thread === 'here' ? undefined : (opts.workerScript ?? workerScript());
+  const sink: Sink = script ? new WorkerSink(script, abs, startedEmpty) : new HereSink(new LayerWriter(abs, startedEmpty));
   try {
     for await (const entry of extract) {
       if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
       const h = entry.header as Header;
       opts.onEntry?.(h.name, h.size ?? 0);
-      await u.entry(h, entry as AsyncIterable<Buffer>);
+      sink.begin(h);
+      for await (const chunk of entry as AsyncIterable<Buffer>) sink.data(chunk);
+      sink.end();
+      await sink.drain();
     }
-    u.finish();
-    return u.stats;
+    return await sink.finish();
   } catch (e) {
     source.unpipe(extract);
     extract.destroy();
+    sink.dispose();
     if (e instanceof SkiffError) throw e;
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'ENOSPC') throw new SkiffError('STORE', 'the disk is full while unpacking a layer', 'free some space (skiff image prune -a) and pull again', { cause: e });
