@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
+import { afterAll, beforeAll } from 'vitest';
+import { unpackLayer } from '../../src/engine/unpack/unpack.ts';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 
@@ -21,4 +23,17 @@ export async function buildUnpackWorker(): Promise<{ script: string; dispose(): 
     banner: { js: "import { createRequire as __skiffRequire } from 'node:module'; const require = __skiffRequire(import.meta.url);" },
   });
   return { script, dispose: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Registers the worker build for the calling test file; `unpack(mode, …)` runs in either thread. */
+export function unpackInBothThreads() {
+  let worker: Awaited<ReturnType<typeof buildUnpackWorker>> | undefined;
+  beforeAll(async () => {
+    worker = await buildUnpackWorker();
+  });
+  afterAll(() => worker?.dispose());
+  const modes = ['here', 'worker'] as const;
+  const unpack = (mode: (typeof modes)[number], tar: Parameters<typeof unpackLayer>[0], dest: string) =>
+    unpackLayer(tar, dest, mode === 'here' ? { thread: 'here' } : { workerScript: worker!.script });
+  return { modes, unpack };
 }

@@ -4,23 +4,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { unpackLayer } from '../../src/engine/unpack/unpack.ts';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cleanEntryPath, classify } from '../../src/engine/unpack/paths.ts';
-import { buildUnpackWorker } from '../helpers/worker-build.ts';
+import { unpackInBothThreads } from '../helpers/worker-build.ts';
 import { makeTar, type TarEntry } from '../helpers/tar.ts';
 
 const isRoot = process.getuid?.() === 0;
 // Both places the file writer can run: this thread, and the worker thread the bundle uses.
-let worker: Awaited<ReturnType<typeof buildUnpackWorker>> | undefined;
-beforeAll(async () => {
-  worker = await buildUnpackWorker();
-});
-afterAll(() => worker?.dispose());
-const modes = ['here', 'worker'] as const;
-function unpack(mode: (typeof modes)[number], tar: Parameters<typeof unpackLayer>[0], dest: string) {
-  return unpackLayer(tar, dest, mode === 'here' ? { thread: 'here' } : { workerScript: worker!.script });
-}
+const { modes, unpack } = unpackInBothThreads();
 let dir: string;
 let dest: string;
 let outside: string;
