@@ -5,11 +5,14 @@ import { DEFAULT_DATA_ROOT, Engine } from '../engine/engine.ts';
 import { describeError, SkiffError } from '../engine/errors.ts';
 import { parseArgs, type FlagSpec } from './args.ts';
 import type { CommandContext, Output } from './command.ts';
-import { lookup } from './commands/index.ts';
+import { commands, lookup } from './commands/index.ts';
 import { commandHelp, globalHelp } from './help.ts';
 import { traceLine } from './progress.ts';
 
 export const VERSION = '0.1.0';
+
+/** Docker commands a learner may type that Skiff's engine cannot do yet (containers come next). */
+const NOT_YET = ['run', 'create', 'start', 'stop', 'restart', 'kill', 'rm', 'ps', 'exec', 'logs', 'attach', 'wait', 'top', 'volume', 'network', 'build', 'commit', 'push', 'login', 'logout', 'search', 'diff', 'port'];
 
 const GLOBAL_FLAGS: FlagSpec[] = [
   { name: 'data-root', kind: 'string', help: 'data root' },
@@ -51,7 +54,11 @@ function engineOf(s: Session): () => Promise<Engine> {
 export async function runCommand(s: Session, words: string[], signal: AbortSignal): Promise<number> {
   const found = lookup(words);
   if (!found) {
-    s.err.write(`skiff: '${words.join(' ')}' is not a skiff command.\nSee 'skiff --help'\n`);
+    if (NOT_YET.includes(words[0] ?? '')) {
+      s.err.write(`skiff: '${words[0]}' is a Docker command this version of Skiff does not have yet (it has: ${commands.map((c) => c.name).join(', ')}).\n`);
+    } else {
+      s.err.write(`skiff: '${words.join(' ')}' is not a skiff command.\nSee 'skiff --help'\n`);
+    }
     return 1;
   }
   const { command, rest } = found;

@@ -32,6 +32,7 @@ describe('skiff CLI', () => {
   it.each([
     [['frobnicate'], 1, /^skiff: 'frobnicate' is not a skiff command\./],
     [['pull'], 1, /"skiff pull" requires exactly 1 argument/],
+    [['run', 'busybox'], 1, /^skiff: 'run' is a Docker command this version of Skiff does not have yet \(it has: pull, images/],
     [['pull', 'Busybox'], 1, /^Error: invalid reference "Busybox": repository name must be lowercase/],
     [['pull', 'busybox:bad tag'], 1, /^Error: invalid reference/],
     [['images', '--bogus'], 125, /^Error: unknown flag: --bogus/],

@@ -17,7 +17,7 @@ export const rmi: Command = {
         }
       } catch (e) {
         failed = true;
-        ctx.err.write(`Error response from daemon: ${(e as Error).message}\n`);
+        ctx.err.write(`Error: ${(e as Error).message}\n`);
       }
     }
     return failed ? 1 : 0;
