@@ -3,8 +3,7 @@
 //   mknod(2)      device nodes, fifos — and overlayfs whiteouts, which are char devices 0/0
 //   lsetxattr(2)  extended attributes on the link itself, e.g. trusted.overlay.opaque=y
 //   lgetxattr(2), llistxattr(2)  to read them back
-import { constants } from 'node:os';
-import koffi from 'koffi';
+import { libc as loadLibc, lastError } from './libc.ts';
 
 interface Libc {
   mknod?: (path: string, mode: number, dev: bigint) => number;
@@ -18,7 +17,7 @@ let libc: Libc | undefined;
 
 function load(): Libc {
   if (libc) return libc;
-  const lib = koffi.load('libc.so.6');
+  const lib = loadLibc();
   const l: Libc = {
     lsetxattr: lib.func('int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)'),
     lgetxattr: lib.func('intptr_t lgetxattr(const char *path, const char *name, _Out_ void *value, size_t size)'),
@@ -34,17 +33,8 @@ function load(): Libc {
   return l;
 }
 
-const errnoNames = new Map<number, string>(Object.entries(constants.errno).map(([k, v]) => [v, k]));
-
 function fail(call: string, path: string): never {
-  const errno = koffi.errno();
-  const code = errnoNames.get(errno) ?? `E${errno}`;
-  const e = new Error(`${code}: ${call} ${path} failed`) as NodeJS.ErrnoException;
-  e.code = code;
-  e.errno = -errno;
-  e.syscall = call;
-  e.path = path;
-  throw e;
+  throw lastError(call, path);
 }
 
 /** glibc's makedev(3): the 64-bit dev_t layout Linux uses. */
@@ -81,8 +71,9 @@ export function lgetxattr(path: string, name: string): Buffer | undefined {
   const l = load();
   const size = l.lgetxattr(path, name, null, 0);
   if (size < 0) {
-    if (errnoNames.get(koffi.errno()) === 'ENODATA') return undefined;
-    fail('lgetxattr', path);
+    const e = lastError('lgetxattr', path);
+    if (e.code === 'ENODATA') return undefined;
+    throw e;
   }
   const buf = Buffer.alloc(size);
   const got = l.lgetxattr(path, name, buf, size);

@@ -1,0 +1,87 @@
+// Pseudo-terminals for `run -it`: the engine keeps the master side and relays it to the user's
+// terminal; the container's process gets the slave side as stdin, stdout, stderr and controlling
+// terminal, so line editing, Ctrl-C (the line discipline turns it into SIGINT for the foreground
+// process group) and full-screen programs work as on a real terminal (pty(7)).
+import tty from 'node:tty';
+import { check, libc } from './libc.ts';
+
+const O_RDWR = 2;
+const O_NOCTTY = 0o400;
+const O_CLOEXEC = 0o2000000;
+const TIOCSWINSZ = 0x5414;
+const TIOCGWINSZ = 0x5413;
+
+interface PtyFns {
+  posix_openpt: (flags: number) => number;
+  grantpt: (fd: number) => number;
+  unlockpt: (fd: number) => number;
+  ptsname_r: (fd: number, buf: Buffer, len: number) => number;
+  ioctl: (fd: number, req: number, arg: Buffer) => number;
+  close: (fd: number) => number;
+}
+let fns: PtyFns | undefined;
+
+function load(): PtyFns {
+  const l = libc();
+  fns ??= {
+    posix_openpt: l.func('int posix_openpt(int flags)'),
+    grantpt: l.func('int grantpt(int fd)'),
+    unlockpt: l.func('int unlockpt(int fd)'),
+    ptsname_r: l.func('int ptsname_r(int fd, _Out_ char *buf, size_t len)'),
+    ioctl: l.func('int ioctl(int fd, unsigned long request, void *arg)'),
+    close: l.func('int close(int fd)'),
+  };
+  return fns;
+}
+
+export interface Pty {
+  /** The master's descriptor, owned by the caller (close it, or hand it to a stream). */
+  master: number;
+  /** The slave's path, e.g. /dev/pts/3: the container's process opens it. */
+  slave: string;
+}
+
+export function openPty(size?: { rows: number; cols: number }): Pty {
+  const f = load();
+  const master = check(f.posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC), 'posix_openpt');
+  try {
+    check(f.grantpt(master), 'grantpt');
+    check(f.unlockpt(master), 'unlockpt');
+    const buf = Buffer.alloc(128);
+    const rc = f.ptsname_r(master, buf, buf.length);
+    if (rc !== 0) throw Object.assign(new Error(`ptsname_r failed (${rc})`), { code: 'EIO' });
+    const slave = buf.toString('utf8', 0, buf.indexOf(0));
+    if (size) resizePty(master, size.rows, size.cols);
+    return { master, slave };
+  } catch (e) {
+    f.close(master);
+    throw e;
+  }
+}
+
+/** TIOCSWINSZ: the kernel sends SIGWINCH to the terminal's foreground process group. */
+export function resizePty(fd: number, rows: number, cols: number): void {
+  const ws = Buffer.alloc(8); // struct winsize { unsigned short ws_row, ws_col, ws_xpixel, ws_ypixel; }
+  ws.writeUInt16LE(Math.max(1, Math.min(rows, 0xffff)), 0);
+  ws.writeUInt16LE(Math.max(1, Math.min(cols, 0xffff)), 2);
+  check(load().ioctl(fd, TIOCSWINSZ, ws), 'ioctl(TIOCSWINSZ)');
+}
+
+export function ptySize(fd: number): { rows: number; cols: number } {
+  const ws = Buffer.alloc(8);
+  check(load().ioctl(fd, TIOCGWINSZ, ws), 'ioctl(TIOCGWINSZ)');
+  return { rows: ws.readUInt16LE(0), cols: ws.readUInt16LE(2) };
+}
+
+export function closeFd(fd: number): void {
+  load().close(fd);
+}
+
+/**
+ * A duplex stream over the master. libuv polls it like any terminal; when the last slave closes
+ * (the container's shell exits) reads fail with EIO, which callers take as end of output.
+ */
+export function masterStream(fd: number): tty.ReadStream {
+  const s = new tty.ReadStream(fd);
+  return s;
+}
