@@ -47,3 +47,20 @@ export async function readJsonFile<T>(file: string): Promise<T | undefined> {
     throw e;
   }
 }
+
+/**
+ * Removes a directory tree so that nobody ever finds it half-deleted: it is first renamed to a
+ * temp name beside it (`.tmp-rm-p<pid>-…`, swept by the owner's next start if we crash), then
+ * deleted. False when there was nothing to remove (another process may have been first).
+ */
+export async function removeTree(dir: string): Promise<boolean> {
+  const doomed = path.join(path.dirname(dir), `.tmp-rm-p${process.pid}-${randomBytes(6).toString('hex')}`);
+  try {
+    await fs.rename(dir, doomed);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw e;
+  }
+  await fs.rm(doomed, { recursive: true, force: true });
+  return true;
+}

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { type Digest, hexOf, isDigest } from '../digest.ts';
-import { readJsonFile, writeFileAtomic } from './atomic.ts';
+import { readJsonFile, removeTree, writeFileAtomic } from './atomic.ts';
 import { ownerGone } from './lock.ts';
 
 export interface LayerMeta {
@@ -86,15 +86,8 @@ export class LayerStore {
   }
 
   async remove(chainId: Digest): Promise<void> {
-    // Rename first so a half-deleted tree is never mistaken for a complete layer.
-    const doomed = path.join(this.root, `.tmp-rm-p${process.pid}-${randomBytes(6).toString('hex')}`);
-    try {
-      await fs.rename(this.dir(chainId), doomed);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw e;
-    }
-    await fs.rm(doomed, { recursive: true, force: true });
+    // Renamed first, so a half-deleted tree is never mistaken for a complete one.
+    await removeTree(this.dir(chainId));
   }
 
   async list(): Promise<LayerMeta[]> {
