@@ -10,8 +10,9 @@ import { pull } from './pull.ts';
 import { rmi } from './rmi.ts';
 import { df, prune } from './system.ts';
 import { tag } from './tag.ts';
+import { volumeCommands } from './volume.ts';
 
-export const commands: Command[] = [pull, images, inspect, history, tag, rmi, importCmd, base, df, prune];
+export const commands: Command[] = [pull, images, inspect, history, tag, rmi, importCmd, base, df, prune, ...volumeCommands];
 
 /** Finds the command named by the first one or two words; returns it and the remaining words. */
 export function lookup(words: readonly string[]): { command: Command; rest: string[] } | undefined {
