@@ -27,8 +27,13 @@ if (process.argv.includes('--if-stale')) {
 }
 
 await build({
-  // The unpack worker is its own file: a worker thread starts from a script.
-  entryPoints: { skiff: path.join(root, 'src/cli/main.ts'), 'unpack-worker': path.join(root, 'src/engine/unpack/worker.ts') },
+  // The unpack worker is its own file: a worker thread starts from a script. So is the init of
+  // every container: a process of its own, kept small so that it starts fast.
+  entryPoints: {
+    skiff: path.join(root, 'src/cli/main.ts'),
+    'unpack-worker': path.join(root, 'src/engine/unpack/worker.ts'),
+    init: path.join(root, 'src/engine/runtime/init/main.ts'),
+  },
   outdir: path.dirname(outfile),
   bundle: true,
   platform: 'node',

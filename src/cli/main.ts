@@ -12,7 +12,7 @@ import { traceLine } from './progress.ts';
 export const VERSION = '0.1.0';
 
 /** Docker commands a learner may type that Skiff's engine cannot do yet (containers come next). */
-const NOT_YET = ['run', 'create', 'start', 'stop', 'restart', 'kill', 'rm', 'ps', 'exec', 'logs', 'attach', 'wait', 'top', 'volume', 'network', 'build', 'commit', 'push', 'login', 'logout', 'search', 'diff', 'port'];
+const NOT_YET = ['run', 'create', 'start', 'stop', 'restart', 'kill', 'rm', 'ps', 'exec', 'logs', 'attach', 'wait', 'top', 'network', 'build', 'commit', 'push', 'login', 'logout', 'search', 'diff', 'port'];
 
 const GLOBAL_FLAGS: FlagSpec[] = [
   { name: 'data-root', kind: 'string', help: 'data root' },

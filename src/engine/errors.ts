@@ -23,7 +23,14 @@ export type ErrorCode =
   | 'STORE'
   | 'IMPORT'
   | 'PERMISSION'
-  | 'USAGE';
+  | 'USAGE'
+  | 'CONTAINER_NOT_FOUND'
+  | 'EXEC_NOT_FOUND'
+  | 'VOLUME_NOT_FOUND'
+  | 'NOT_RUNNING' // the container must be running for this
+  | 'RUNTIME' // the kernel refused a step of making the container
+  | 'CGROUP'
+  | 'UNSUPPORTED'; // this host cannot do it (no overlay, no cgroup controller...)
 
 export class SkiffError extends Error {
   override readonly name = 'SkiffError';

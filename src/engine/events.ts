@@ -3,6 +3,7 @@
 // happened (an HTTP exchange that really crossed the wire, bytes that were really written).
 //
 // Add new event kinds to the union below; consumers switch on `type`.
+import type { NamespaceType } from '../kernel/namespaces.ts';
 
 /** Which step of Docker's pull handshake an HTTP exchange belongs to. */
 export type HandshakeStep =
@@ -136,6 +137,155 @@ export interface ImageDeletedEvent {
   blobsRemoved: number;
 }
 
+// ---- Containers: what `create`, `start` and the runtime really did, step by step. ----
+
+export type { NamespaceType };
+
+export interface ContainerCreateEvent {
+  type: 'container.create';
+  id: string;
+  name: string;
+  image: string; // as the user typed it
+  imageId: string;
+}
+
+export interface ContainerStartEvent {
+  type: 'container.start';
+  id: string;
+}
+
+/** The container's main process ended. */
+export interface ContainerExitEvent {
+  type: 'container.exit';
+  id: string;
+  exitCode: number; // Docker's: 128+N when killed by signal N
+  signal?: string; // e.g. SIGKILL
+  oomKilled: boolean;
+  /** Why it ended: its own exit, a signal we sent (stop/kill), the OOM killer, or a failed start. */
+  reason: 'exited' | 'signaled' | 'oom' | 'start-failed';
+  error?: string;
+}
+
+export interface ContainerDestroyEvent {
+  type: 'container.destroy';
+  id: string;
+}
+
+/** stop / kill / restart / pause-like actions sent to a container. */
+export interface ContainerSignalEvent {
+  type: 'container.signal';
+  id: string;
+  signal: string;
+  action: 'stop' | 'kill' | 'restart';
+}
+
+/** The root filesystem of a container: the image's layers below, its own writable layer on top. */
+export interface RootfsEvent {
+  type: 'runtime.rootfs';
+  id: string;
+  driver: 'overlay' | 'vfs';
+  lowerdirs: string[]; // top first, as overlayfs lists them
+  upperdir?: string;
+  workdir?: string;
+  /** vfs: the copied tree. */
+  dir?: string;
+  ms: number;
+}
+
+export interface NamespaceEvent {
+  type: 'runtime.namespace';
+  id: string;
+  ns: NamespaceType;
+  inode: number; // the namespace's inode in /proc/<pid>/ns/<type>
+  hostInode: number; // the host's (the engine's) namespace of the same type
+  /** Whether the container has its own (isolated) or shares the host's / another container's. */
+  mode: 'new' | 'host' | 'joined';
+}
+
+export interface MountEvent {
+  type: 'runtime.mount';
+  id: string;
+  source: string;
+  target: string; // inside the container
+  fstype: string;
+  flags: string[]; // e.g. ['nosuid', 'nodev', 'ro']
+  data?: string;
+  /** Why this mount exists: rootfs, a kernel filesystem, a masked path, a volume... */
+  purpose: 'rootfs' | 'system' | 'device' | 'mask' | 'readonly' | 'volume' | 'bind' | 'file';
+}
+
+export interface DeviceEvent {
+  type: 'runtime.device';
+  id: string;
+  path: string;
+  major: number;
+  minor: number;
+}
+
+export interface PivotRootEvent {
+  type: 'runtime.pivot_root';
+  id: string;
+  newRoot: string;
+  putOld: string;
+}
+
+export interface HostnameEvent {
+  type: 'runtime.hostname';
+  id: string;
+  hostname: string;
+}
+
+/** A cgroup file the engine wrote: a limit, or a process joining. */
+export interface CgroupWriteEvent {
+  type: 'runtime.cgroup';
+  id: string;
+  version: 1 | 2;
+  file: string; // absolute path under the cgroup mount
+  value: string;
+}
+
+export interface CapabilitiesEvent {
+  type: 'runtime.capabilities';
+  id: string;
+  kept: string[]; // e.g. CAP_CHOWN
+  noNewPrivs: boolean;
+  user: string; // uid:gid the process runs as
+}
+
+export interface ProcessStartedEvent {
+  type: 'runtime.process';
+  id: string;
+  hostPid: number; // as the host sees it
+  pid: number; // as the container sees it (1 for the main process)
+  argv: string[];
+  /** Set for a process started by `exec` rather than the container's main process. */
+  execId?: string;
+}
+
+export interface ExecExitEvent {
+  type: 'exec.exit';
+  id: string;
+  execId: string;
+  exitCode: number;
+}
+
+/** How long each step of `start` took, for the "explain run" diagram. */
+export interface RuntimeStepEvent {
+  type: 'runtime.step';
+  id: string;
+  step: 'pull' | 'create' | 'rootfs' | 'network' | 'ip' | 'start' | 'attach';
+  ms: number;
+  detail?: string;
+}
+
+export interface VolumeEvent {
+  type: 'volume.create' | 'volume.mount' | 'volume.unmount' | 'volume.destroy';
+  name: string;
+  /** The container, for mount/unmount. */
+  container?: string;
+  destination?: string;
+}
+
 export type EngineEvent =
   | HttpExchangeEvent
   | AuthChallengeEvent
@@ -149,7 +299,24 @@ export type EngineEvent =
   | LayerUnpackedEvent
   | ImageTaggedEvent
   | ImageUntaggedEvent
-  | ImageDeletedEvent;
+  | ImageDeletedEvent
+  | ContainerCreateEvent
+  | ContainerStartEvent
+  | ContainerExitEvent
+  | ContainerDestroyEvent
+  | ContainerSignalEvent
+  | RootfsEvent
+  | NamespaceEvent
+  | MountEvent
+  | DeviceEvent
+  | PivotRootEvent
+  | HostnameEvent
+  | CgroupWriteEvent
+  | CapabilitiesEvent
+  | ProcessStartedEvent
+  | ExecExitEvent
+  | RuntimeStepEvent
+  | VolumeEvent;
 
 export type EventListener = (event: EngineEvent) => void;
 

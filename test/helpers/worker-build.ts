@@ -9,11 +9,12 @@ import { unpackLayer } from '../../src/engine/unpack/unpack.ts';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 
-export async function buildUnpackWorker(): Promise<{ script: string; dispose(): void }> {
-  const dir = fs.mkdtempSync(path.join(repo, 'node_modules', '.skiff-worker-'));
-  const script = path.join(dir, 'unpack-worker.js');
+/** Bundles one entry point of src/ as scripts/build.mjs does, into a temp dir under node_modules. */
+export async function bundleForTest(entry: string, name: string): Promise<{ script: string; dispose(): void }> {
+  const dir = fs.mkdtempSync(path.join(repo, 'node_modules', `.skiff-${name}-`));
+  const script = path.join(dir, `${name}.js`);
   await build({
-    entryPoints: [path.join(repo, 'src/engine/unpack/worker.ts')],
+    entryPoints: [path.join(repo, entry)],
     outfile: script,
     bundle: true,
     platform: 'node',
@@ -23,6 +24,10 @@ export async function buildUnpackWorker(): Promise<{ script: string; dispose(): 
     banner: { js: "import { createRequire as __skiffRequire } from 'node:module'; const require = __skiffRequire(import.meta.url);" },
   });
   return { script, dispose: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function buildUnpackWorker(): Promise<{ script: string; dispose(): void }> {
+  return bundleForTest('src/engine/unpack/worker.ts', 'unpack-worker');
 }
 
 /** Registers the worker build for the calling test file; `unpack(mode, …)` runs in either thread. */

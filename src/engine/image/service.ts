@@ -5,7 +5,7 @@ import { SkiffError } from '../errors.ts';
 import type { EventBus } from '../events.ts';
 import type { ImageConfig, ImageManifest } from '../oci.ts';
 import { familiarRepository, familiarString, formatReference, type ImageReference, parseReference, repositoryName } from '../reference.ts';
-import { type IndexEntry, REPO_DIGEST, SOURCE_MANIFEST } from '../store/image-index.ts';
+import { type IndexEntry, REF_NAME, REPO_DIGEST, SOURCE_MANIFEST } from '../store/image-index.ts';
 import type { Store } from '../store/store.ts';
 import { collectGarbage, type GcResult } from './gc.ts';
 import { createdOf, danglingIds, imageIdOf, nameOf, removeImage, removeName, setName } from './names.ts';
@@ -45,6 +45,9 @@ function familiarName(name: string): string {
 }
 
 export class ImageService {
+  /** Which containers use an image: `rmi` keeps an image in use (Docker's conflict rules). */
+  usedBy: (imageId: string) => Promise<string[]> = async () => [];
+
   constructor(
     private readonly store: Store,
     private readonly events: EventBus,
@@ -128,12 +131,25 @@ export class ImageService {
     const { image, byName } = await this.resolve(input);
     const report: RemoveReport = [];
     let deleted = false;
+    const users = await this.usedBy(image.id);
+    // An image a container was made from stays while the container exists: without -f that is a
+    // conflict; with -f its names go but the image stays, dangling (<none>), as in Docker.
+    const keepDangling = (entries: IndexEntry[]): IndexEntry[] => {
+      if (users.length === 0 || entries.some((e) => imageIdOf(e) === image.id)) return entries;
+      const { [REF_NAME]: _name, ...annotations } = image.entries[0]!.annotations;
+      return [...entries, { ...image.entries[0]!, annotations }];
+    };
     await this.store.index.update((entries) => {
+      const lastName = byName ? !entries.some((e) => imageIdOf(e) === image.id && nameOf(e) !== byName && nameOf(e) !== undefined) : true;
+      if (users.length > 0 && lastName && !opts.force) {
+        const what = byName ? `remove repository reference "${familiarName(byName)}"` : `delete ${shortId(image.id)}`;
+        throw new SkiffError('CONFLICT', `conflict: unable to ${what} (must force) - container ${shortId(users[0]!)} is using its referenced image ${shortId(image.id)}`, `remove the container first (rm ${shortId(users[0]!)}), or untag with rmi -f`);
+      }
       if (byName) {
         const r = removeName(entries, byName);
         if (r.untagged) report.push({ Untagged: familiarName(byName) });
-        deleted = r.deletedImage !== undefined;
-        return { entries: r.entries, result: undefined };
+        deleted = r.deletedImage !== undefined && users.length === 0;
+        return { entries: keepDangling(r.entries), result: undefined };
       }
       const names = entries.filter((e) => imageIdOf(e) === image.id).map(nameOf).filter((n): n is string => !!n && !n.includes('@'));
       if (names.length > 1 && !opts.force) {
@@ -141,8 +157,8 @@ export class ImageService {
       }
       const r = removeImage(entries, image.id);
       for (const n of r.untagged) report.push({ Untagged: n.includes('@') ? `${familiarRepository(parseReference(n))}@${parseReference(n).digest}` : familiarName(n) });
-      deleted = true;
-      return { entries: r.entries, result: undefined };
+      deleted = users.length === 0;
+      return { entries: keepDangling(r.entries), result: undefined };
     });
     for (const r of report) if ('Untagged' in r) this.events.emit({ type: 'image.untag', ref: r.Untagged, imageId: image.id });
     if (deleted) {
@@ -154,10 +170,12 @@ export class ImageService {
     return report;
   }
 
-  /** `image prune`: dangling images (or, with all, every image — no containers use any yet). */
+  /** `image prune`: dangling images (or, with all, every image) that no container uses. */
   async prune(opts: { all?: boolean } = {}): Promise<{ deleted: string[]; reclaimed: number }> {
+    const inUse = new Set<string>();
+    for (const id of new Set((await this.store.index.entries()).map(imageIdOf))) if ((await this.usedBy(id)).length > 0) inUse.add(id);
     const doomed = await this.store.index.update((entries) => {
-      const ids = opts.all ? [...new Set(entries.map(imageIdOf))] : danglingIds(entries);
+      const ids = (opts.all ? [...new Set(entries.map(imageIdOf))] : danglingIds(entries)).filter((id) => !inUse.has(id));
       const keep = entries.filter((e) => !ids.includes(imageIdOf(e)));
       return { entries: keep, result: ids };
     });

@@ -1,0 +1,120 @@
+// A running container's standard streams, in the engine: where the output goes (the log, and every
+// client attached right now) and where input comes from. Without -t, stdout and stderr are two
+// FIFOs (kept apart all the way to `logs`); with -t, one pseudo-terminal whose master we hold.
+import fs from 'node:fs';
+import path from 'node:path';
+import type net from 'node:net';
+import type tty from 'node:tty';
+import { closeFd, masterStream, openPty, resizePty } from '../../kernel/pty.ts';
+import { FifoReader, mkfifo, writeFifo } from '../runtime/fifo.ts';
+import type { ProcessSpec } from '../runtime/protocol.ts';
+import { LogWriter, type StreamName } from './logs.ts';
+
+export type OutputListener = (stream: StreamName, chunk: Buffer) => void;
+
+export interface IoOptions {
+  tty: boolean;
+  stdin: boolean;
+  size?: { rows: number; cols: number };
+  /** The json-file log to append to (exec output is not logged, as in Docker). */
+  log?: string;
+}
+
+export class ContainerIO {
+  private readonly listeners = new Set<OutputListener>();
+  private readonly log?: LogWriter;
+  private readers: FifoReader[] = [];
+  private master?: { fd: number; stream: tty.ReadStream; ended: Promise<void> };
+  private stdinSock?: net.Socket;
+  private finished?: Promise<void>;
+  /** What the init opens: FIFO paths, or the pty slave. */
+  readonly stdio: ProcessSpec['stdio'];
+
+  constructor(dir: string, readonly opts: IoOptions) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (opts.log) this.log = new LogWriter(opts.log);
+    if (opts.tty) {
+      const pty = openPty(opts.size);
+      const stream = masterStream(pty.master);
+      const ended = new Promise<void>((resolve) => {
+        stream.on('data', (b: Buffer) => this.emit('stdout', b));
+        // When the last process holding the slave exits, reads fail with EIO: that is the end.
+        stream.on('error', () => resolve());
+        stream.on('end', () => resolve());
+        stream.on('close', () => resolve());
+      });
+      this.master = { fd: pty.master, stream, ended };
+      this.stdio = { terminal: pty.slave };
+      return;
+    }
+    const p = (n: string) => path.join(dir, n);
+    mkfifo(p('stdout'));
+    mkfifo(p('stderr'));
+    this.readers = [new FifoReader(p('stdout'), (b) => this.emit('stdout', b)), new FifoReader(p('stderr'), (b) => this.emit('stderr', b))];
+    if (opts.stdin) {
+      mkfifo(p('stdin'));
+      this.stdinSock = writeFifo(p('stdin'));
+      this.stdinSock.on('error', () => {});
+    }
+    this.stdio = { stdout: p('stdout'), stderr: p('stderr'), ...(opts.stdin ? { stdin: p('stdin') } : {}) };
+  }
+
+  private emit(stream: StreamName, chunk: Buffer): void {
+    this.log?.write(stream, chunk);
+    for (const l of this.listeners) l(stream, chunk);
+  }
+
+  /** Receive output from now on; returns the way to stop. */
+  listen(l: OutputListener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  writeStdin(chunk: Buffer | string): void {
+    if (this.master) this.master.stream.write(chunk);
+    else this.stdinSock?.write(chunk);
+  }
+
+  /** The client's input ended: the container reads end-of-file (a terminal gets nothing: it stays open). */
+  endStdin(): void {
+    this.stdinSock?.end();
+    this.stdinSock = undefined;
+  }
+
+  resize(rows: number, cols: number): void {
+    if (this.master) resizePty(this.master.fd, rows, cols);
+  }
+
+  get isTty(): boolean {
+    return this.master !== undefined;
+  }
+
+  /** The container has ended: read what is left, close the log. Safe to call more than once. */
+  finish(): Promise<void> {
+    this.finished ??= (async () => {
+      this.stdinSock?.destroy();
+      await Promise.all(this.readers.map((r) => r.finish()));
+      if (this.master) {
+        await Promise.race([this.master.ended, new Promise((r) => setTimeout(r, 500))]);
+        this.master.stream.destroy();
+      }
+      this.log?.close();
+      this.listeners.clear();
+    })();
+    return this.finished;
+  }
+
+  /** Stop without draining (start failed, or the engine shuts down and leaves the container running). */
+  abandon(): void {
+    for (const r of this.readers) r.close();
+    this.stdinSock?.destroy();
+    if (this.master) this.master.stream.destroy();
+    else if (this.opts.tty) closeFd(-1);
+    try {
+      this.log?.close();
+    } catch {
+      // closed already
+    }
+  }
+}

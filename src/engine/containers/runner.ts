@@ -1,0 +1,288 @@
+// The running side of containers: start (the seven steps of `docker run` that happen after create),
+// noticing the end, stop and kill. A container is watched by the engine process that started it
+// (it holds the streams and is the monitor's parent) — or, when that process is gone (a one-shot
+// command, an engine restart), by whoever asks next: the monitor's exit file is the truth.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { effectiveCaps } from '../../kernel/capabilities.ts';
+import type { CgroupManager, ContainerCgroup } from '../../kernel/cgroup/types.ts';
+import { namespaceInode } from '../../kernel/namespaces.ts';
+import { SkiffError } from '../errors.ts';
+import type { EventBus, NamespaceType } from '../events.ts';
+import type { Snapshotter } from '../snapshot/types.ts';
+import { alive } from '../store/lock.ts';
+import { planRootfs } from '../runtime/plan.ts';
+import type { InitPool } from '../runtime/pool.ts';
+import { runJob } from '../runtime/shim.ts';
+import { processEnv } from './config.ts';
+import { ContainerIO } from './io.ts';
+import { reportEvents, type ReportContext } from './reports.ts';
+import type { ContainerRecord, ContainerStore, RunInfo, StateFile } from './store.ts';
+import { NEVER } from './types.ts';
+
+export interface RunnerDeps {
+  store: ContainerStore;
+  events: EventBus;
+  snapshots: Snapshotter;
+  cgroups?: CgroupManager;
+  /** Why there are no cgroups, when there are none (said when a limit is asked for). */
+  cgroupsUnavailable?: SkiffError;
+  pool: InitPool;
+  hostNs: Partial<Record<NamespaceType, number>>;
+}
+
+export interface ExitInfo {
+  StatusCode: number;
+  Error?: string;
+  OOMKilled: boolean;
+}
+
+/** A container whose streams this process holds. */
+interface Live {
+  io: ContainerIO;
+  exited: Promise<ExitInfo>;
+}
+
+const SIGNALS: Record<string, number> = os.constants.signals;
+
+/** "KILL", "SIGKILL", "9" → "SIGKILL". */
+export function normalizeSignal(s: string | undefined, fallback: string): NodeJS.Signals {
+  if (!s) return fallback as NodeJS.Signals;
+  const up = s.toUpperCase();
+  if (/^\d+$/.test(up)) {
+    const name = Object.entries(SIGNALS).find(([, n]) => n === Number(up))?.[0];
+    if (name) return name as NodeJS.Signals;
+  }
+  const name = up.startsWith('SIG') ? up : `SIG${up}`;
+  if (!(name in SIGNALS)) throw new SkiffError('USAGE', `Invalid signal: ${s}`, 'use a name like SIGTERM or KILL, or a number like 9');
+  return name as NodeJS.Signals;
+}
+
+export class Runner {
+  private readonly live = new Map<string, Live>();
+  private readonly exitWaiters = new Map<string, Set<(e: ExitInfo) => void>>();
+
+  constructor(private readonly d: RunnerDeps) {}
+
+  io(id: string): ContainerIO | undefined {
+    return this.live.get(id)?.io;
+  }
+
+  cgroupOf(id: string, run?: RunInfo): ContainerCgroup | undefined {
+    return run?.cgroup && this.d.cgroups ? this.d.cgroups.create(run.cgroup) : undefined;
+  }
+
+  private exitFile(id: string): string {
+    return path.join(this.d.store.dir(id), 'exit');
+  }
+
+  /** The code the monitor wrote, once it is complete (it ends with a newline). */
+  private exitCode(id: string): number | undefined {
+    try {
+      const text = fs.readFileSync(this.exitFile(id), 'utf8');
+      return text.endsWith('\n') ? Number.parseInt(text, 10) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Starts a created or exited container. Resolves when the user's command is running. */
+  async start(rec: ContainerRecord, sf: StateFile, opts: { size?: { rows: number; cols: number } } = {}): Promise<void> {
+    const { store, events, snapshots } = this.d;
+    const id = rec.id;
+    const dir = store.dir(id);
+    const t0 = performance.now();
+    const snap = await snapshots.get(id);
+    if (!snap) throw new SkiffError('RUNTIME', `the root filesystem of container ${id.slice(0, 12)} is missing`, 'remove the container and create it again');
+
+    // Step: the cgroup, with the limits written before any process is in it.
+    let cg: ContainerCgroup | undefined;
+    const limited = Object.keys(rec.limits).length > 0;
+    if (this.d.cgroups) {
+      cg = this.d.cgroups.create(id);
+      for (const w of cg.apply(rec.limits)) events.emit({ type: 'runtime.cgroup', id, version: cg.version, file: w.file, value: w.value });
+    } else if (limited) {
+      throw this.d.cgroupsUnavailable ?? new SkiffError('UNSUPPORTED', 'this host has no usable cgroups, so resource limits cannot be enforced', 'run without -m/--cpus/--pids-limit');
+    }
+
+    const tty = rec.config.Tty === true;
+    const io = new ContainerIO(path.join(dir, 'io'), { tty, stdin: rec.config.OpenStdin === true, size: opts.size, log: store.logPath(id) });
+    fs.rmSync(this.exitFile(id), { force: true });
+    let init;
+    try {
+      init = await this.d.pool.take();
+    } catch (e) {
+      io.abandon();
+      await cg?.destroy();
+      throw e;
+    }
+    const network = rec.hostConfig.NetworkMode === 'host' ? { mode: 'host' as const, netns: `/proc/${process.pid}/ns/net` } : { mode: 'none' as const };
+    const steps = planRootfs({
+      rootfsDir: path.join(dir, 'rootfs'),
+      rootfsMounts: snap.mounts,
+      readonlyRootfs: rec.hostConfig.ReadonlyRootfs === true,
+      hostname: rec.config.Hostname ?? id.slice(0, 12),
+      files: { hosts: path.join(dir, 'hosts'), hostname: path.join(dir, 'hostname'), resolvConf: path.join(dir, 'resolv.conf') },
+      volumes: rec.mounts,
+      cgroup: { version: cg?.version ?? 1, dirs: (cg?.views ?? []).map((v) => ({ controller: v.name, dir: v.dir })) },
+      ...(io.stdio.terminal ? { console: io.stdio.terminal } : {}),
+      network,
+    });
+    fs.mkdirSync(path.join(dir, 'rootfs'), { recursive: true });
+    const ctx: ReportContext = {
+      id, hostNs: this.d.hostNs, driver: snap.driver, lowerdirs: snap.lowerdirs, cgroupVersion: cg?.version ?? 1,
+      ...(snap.upperdir ? { upperdir: snap.upperdir } : {}), ...(snap.workdir ? { workdir: snap.workdir } : {}), ...(snap.dir ? { snapshotDir: snap.dir } : {}),
+    };
+    const tJob = performance.now();
+    let rootfsMs = 0;
+    const outcome = await runJob(init, {
+      id,
+      steps,
+      cgroupProcs: cg?.procsFiles ?? [],
+      process: {
+        argv: [rec.path, ...rec.args],
+        env: processEnv(rec.config),
+        cwd: rec.config.WorkingDir || '/',
+        user: rec.config.User ?? '',
+        caps: effectiveCaps(rec.hostConfig.CapAdd ?? [], rec.hostConfig.CapDrop ?? []),
+        noNewPrivs: !(rec.hostConfig.SecurityOpt ?? []).includes('no-new-privileges=false'),
+        stdio: io.stdio,
+      },
+    }, (m) => {
+      if (m.t === 'step' && m.step.do !== 'hostname' && m.step.do !== 'loopback-up') rootfsMs += m.ms;
+      for (const e of reportEvents(ctx, m)) events.emit(e);
+    }, this.exitFile(id));
+
+    if (!outcome.ok) {
+      // The init ended (or is ending) with the failure's exit code; nothing of it must stay.
+      try {
+        process.kill(init.hostPid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+      await init.exited;
+      io.abandon();
+      await cg?.destroy();
+      fs.rmSync(init.dir, { recursive: true, force: true });
+      // Docker leaves a container whose start failed in "created", with the error and exit code.
+      sf.state = { ...sf.state, Error: outcome.error, ExitCode: outcome.exitCode };
+      await store.saveState(id, sf);
+      events.emit({ type: 'container.exit', id, exitCode: outcome.exitCode, oomKilled: false, reason: 'start-failed', error: outcome.error });
+      throw Object.assign(new SkiffError('RUNTIME', outcome.error, outcome.hint), { exitCode: outcome.exitCode });
+    }
+
+    const run: RunInfo = { hostPid: init.hostPid, monitorPid: init.child.pid ?? 0, ns: init.hello.ns, initDir: init.dir, tty, stdin: rec.config.OpenStdin === true, ...(cg ? { cgroup: id } : {}) };
+    sf.state = { ...sf.state, Status: 'running', Running: true, Pid: init.hostPid, ExitCode: 0, Error: '', OOMKilled: false, StartedAt: new Date().toISOString(), FinishedAt: NEVER };
+    sf.run = run;
+    await store.saveState(id, sf);
+    events.emit({ type: 'runtime.step', id, step: 'rootfs', ms: rootfsMs, detail: `${snap.driver}: ${snap.lowerdirs.length} layer(s) + a writable layer` });
+    events.emit({ type: 'runtime.step', id, step: 'start', ms: performance.now() - tJob });
+    events.emit({ type: 'container.start', id });
+    const exited = init.exited.then(() => this.finish(id, io));
+    this.live.set(id, { io, exited });
+    void (t0);
+  }
+
+  /** The main process has ended: record how, release what it held, tell the waiters. */
+  private async finish(id: string, io?: ContainerIO): Promise<ExitInfo> {
+    await io?.finish();
+    this.live.delete(id);
+    const sf = await this.d.store.state(id);
+    const info = sf ? await this.settle(id, sf) : { StatusCode: 255, OOMKilled: false };
+    for (const w of this.exitWaiters.get(id) ?? []) w(info);
+    this.exitWaiters.delete(id);
+    return info;
+  }
+
+  /** Reads the exit file and moves the state to "exited" (idempotent: any process may do it). */
+  private async settle(id: string, sf: StateFile): Promise<ExitInfo> {
+    if (sf.state.Status !== 'running') return { StatusCode: sf.state.ExitCode, OOMKilled: sf.state.OOMKilled, ...(sf.state.Error ? { Error: sf.state.Error } : {}) };
+    let code = this.exitCode(id) ?? 255;
+    const error = this.exitCode(id) === undefined ? 'the container\'s process disappeared without an exit code (the host restarted, or its monitor was killed)' : '';
+    const cg = this.cgroupOf(id, sf.run);
+    let oom = false;
+    try {
+      oom = code === 137 && (cg?.oomKills() ?? 0) > 0;
+    } catch {
+      // the cgroup is gone already
+    }
+    await cg?.destroy().catch(() => {});
+    if (sf.run?.initDir) fs.rmSync(sf.run.initDir, { recursive: true, force: true });
+    sf.state = { ...sf.state, Status: 'exited', Running: false, Pid: 0, ExitCode: code, OOMKilled: oom, Error: error, FinishedAt: new Date().toISOString() };
+    delete sf.run;
+    await this.d.store.saveState(id, sf);
+    const signal = code > 128 && code < 160 ? Object.entries(SIGNALS).find(([, n]) => n === code - 128)?.[0] : undefined;
+    this.d.events.emit({ type: 'container.exit', id, exitCode: code, oomKilled: oom, reason: oom ? 'oom' : signal ? 'signaled' : 'exited', ...(signal ? { signal } : {}), ...(error ? { error } : {}) });
+    return { StatusCode: code, OOMKilled: oom, ...(error ? { Error: error } : {}) };
+  }
+
+  /** Whether the recorded main process is still the one we started (a PID can be reused). */
+  private stillRunning(run: RunInfo): boolean {
+    if (!alive(run.hostPid)) return false;
+    try {
+      return run.ns.pid === undefined || namespaceInode(run.hostPid, 'pid') === run.ns.pid;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Brings the state on disk up to date for a container this process does not watch. */
+  async refresh(id: string, sf: StateFile): Promise<StateFile> {
+    if (sf.state.Status !== 'running' || this.live.has(id) || !sf.run) return sf;
+    const exitWritten = this.exitCode(id) !== undefined;
+    if (!exitWritten && (this.stillRunning(sf.run) || alive(sf.run.monitorPid))) return sf;
+    await this.settle(id, sf);
+    return (await this.d.store.state(id)) ?? sf;
+  }
+
+  /** Resolves at the container's next exit (or now, with `ifStopped`, when it is not running). */
+  async waitExit(id: string, opts: { ifStopped?: boolean; signal?: AbortSignal } = {}): Promise<ExitInfo> {
+    const live = this.live.get(id);
+    if (live) return live.exited;
+    for (;;) {
+      const sf = await this.d.store.state(id);
+      if (!sf) throw new SkiffError('CONTAINER_NOT_FOUND', `No such container: ${id}`);
+      const now = await this.refresh(id, sf);
+      if (now.state.Status !== 'running' && opts.ifStopped !== false) {
+        return { StatusCode: now.state.ExitCode, OOMKilled: now.state.OOMKilled, ...(now.state.Error ? { Error: now.state.Error } : {}) };
+      }
+      if (opts.signal?.aborted) throw opts.signal.reason;
+      const l = this.live.get(id);
+      if (l) return l.exited;
+      // Someone else's container: watch its exit file.
+      await sleep(100);
+      opts = { ...opts, ifStopped: true };
+    }
+  }
+
+  /** Sends a signal to the main process (its PID 1). */
+  signal(sf: StateFile, id: string, sig: NodeJS.Signals): void {
+    if (!sf.run || sf.state.Status !== 'running') throw new SkiffError('NOT_RUNNING', `Container ${id.slice(0, 12)} is not running`, 'start it first');
+    try {
+      process.kill(sf.run.hostPid, sig);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+    }
+  }
+
+  /** `stop`: the stop signal, then SIGKILL after `timeout` seconds (Docker's default 10). */
+  async stop(id: string, sf: StateFile, stopSignal: NodeJS.Signals, timeout: number): Promise<void> {
+    if (sf.state.Status !== 'running') return;
+    this.d.events.emit({ type: 'container.signal', id, signal: stopSignal, action: 'stop' });
+    this.signal(sf, id, stopSignal);
+    const ended = await Promise.race([this.waitExit(id).then(() => true), sleep(timeout * 1000).then(() => false)]);
+    if (ended) return;
+    this.d.events.emit({ type: 'container.signal', id, signal: 'SIGKILL', action: 'stop' });
+    const now = await this.refresh(id, (await this.d.store.state(id)) ?? sf);
+    if (now.state.Status === 'running') this.signal(now, id, 'SIGKILL');
+    await this.waitExit(id);
+  }
+
+  /** The engine is going away: stop reading streams; the containers keep running. */
+  detachAll(): void {
+    for (const l of this.live.values()) l.io.abandon();
+    this.live.clear();
+  }
+}

@@ -1,0 +1,76 @@
+// Containers in tests: the init built from the TypeScript sources (as scripts/build.mjs builds
+// dist/init.js), a temp data root with the offline busybox image, a cgroup parent of the test's
+// own, and a check that nothing is left behind: no mounts, no cgroups, no processes.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Engine, type RuntimeOptions } from '../../src/engine/engine.ts';
+import type { EngineEvent } from '../../src/engine/events.ts';
+import { buildBaseImage } from '../../src/engine/image/base.ts';
+import { bundleForTest } from './worker-build.ts';
+
+export const isRoot = process.getuid?.() === 0;
+export const haveUnshare = (() => {
+  try {
+    execFileSync('unshare', ['--version'], { stdio: 'ignore' });
+    execFileSync('nsenter', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+export const canRunContainers = isRoot && haveUnshare && fs.existsSync('/bin/busybox');
+export const needsRoot = 'needs root, util-linux unshare/nsenter and busybox-static';
+
+/** The container init, built from the sources as dist/init.js is. */
+export function buildInit(): Promise<{ script: string; dispose(): void }> {
+  return bundleForTest('src/engine/runtime/init/main.ts', 'init');
+}
+
+export interface TestEngine {
+  engine: Engine;
+  root: string;
+  events: EngineEvent[];
+  cgroupParent: string;
+  dispose(): Promise<void>;
+}
+
+/** A fresh engine with busybox:latest, its containers' cgroups under a parent of its own. */
+export async function containerEngine(initScript: string, opts: RuntimeOptions = {}): Promise<TestEngine> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-rt-'));
+  const cgroupParent = `skiff-test-${path.basename(root).slice(-6)}`;
+  const engine = await Engine.open(root, { initScript, cgroupParent, ...opts });
+  const events: EngineEvent[] = [];
+  engine.events.on((e) => events.push(e));
+  await buildBaseImage(engine.store, 'busybox:latest');
+  return {
+    engine, root, events, cgroupParent,
+    async dispose() {
+      const rt = await engine.runtime().catch(() => undefined);
+      if (rt) {
+        for (const c of await rt.containers.list({ all: true })) await rt.containers.remove(c.Id, { force: true, volumes: true }).catch(() => {});
+      }
+      await engine.close();
+      fs.rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Mount points under a directory, from /proc/self/mountinfo (the host's view). */
+export function mountsUnder(dir: string): string[] {
+  return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m.startsWith(dir));
+}
+
+/** Container cgroup directories left under a test's parent, in every v1 hierarchy or v2. */
+export function cgroupsLeft(parent: string): string[] {
+  const out: string[] = [];
+  const self = fs.readFileSync('/proc/self/cgroup', 'utf8').split('\n').filter(Boolean);
+  for (const line of self) {
+    const [, ctrls, p] = line.split(':');
+    const mount = ctrls ? `/sys/fs/cgroup/${ctrls.replace(/^name=/, '')}` : '/sys/fs/cgroup';
+    const dir = path.join(mount, p ?? '', parent);
+    if (fs.existsSync(dir)) out.push(...fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.join(dir, e.name)));
+  }
+  return out;
+}
