@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type net from 'node:net';
 import type tty from 'node:tty';
-import { closeFd, masterStream, openPty, resizePty } from '../../kernel/pty.ts';
+import { masterStream, openPty, resizePty } from '../../kernel/pty.ts';
 import { FifoReader, mkfifo, writeFifo } from '../runtime/fifo.ts';
 import type { ProcessSpec } from '../runtime/protocol.ts';
 import { LogWriter, type StreamName } from './logs.ts';
@@ -18,6 +18,8 @@ export interface IoOptions {
   size?: { rows: number; cols: number };
   /** The json-file log to append to (exec output is not logged, as in Docker). */
   log?: string;
+  /** Read the FIFOs a running container already has (its starter is gone) instead of making new ones. */
+  adopt?: boolean;
 }
 
 export class ContainerIO {
@@ -31,8 +33,10 @@ export class ContainerIO {
   readonly stdio: ProcessSpec['stdio'];
 
   constructor(dir: string, readonly opts: IoOptions) {
-    fs.rmSync(dir, { recursive: true, force: true });
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (!opts.adopt) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    }
     if (opts.log) this.log = new LogWriter(opts.log);
     if (opts.tty) {
       const pty = openPty(opts.size);
@@ -49,10 +53,12 @@ export class ContainerIO {
       return;
     }
     const p = (n: string) => path.join(dir, n);
-    mkfifo(p('stdout'));
-    mkfifo(p('stderr'));
+    if (!opts.adopt) {
+      mkfifo(p('stdout'));
+      mkfifo(p('stderr'));
+    }
     this.readers = [new FifoReader(p('stdout'), (b) => this.emit('stdout', b)), new FifoReader(p('stderr'), (b) => this.emit('stderr', b))];
-    if (opts.stdin) {
+    if (opts.stdin && !opts.adopt) {
       mkfifo(p('stdin'));
       this.stdinSock = writeFifo(p('stdin'));
       this.stdinSock.on('error', () => {});
@@ -109,12 +115,7 @@ export class ContainerIO {
   abandon(): void {
     for (const r of this.readers) r.close();
     this.stdinSock?.destroy();
-    if (this.master) this.master.stream.destroy();
-    else if (this.opts.tty) closeFd(-1);
-    try {
-      this.log?.close();
-    } catch {
-      // closed already
-    }
+    this.master?.stream.destroy();
+    this.log?.close();
   }
 }

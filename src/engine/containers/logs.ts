@@ -23,7 +23,7 @@ export function nanoTime(now = new Date()): string {
 }
 
 export class LogWriter {
-  private fd: number;
+  private fd: number | undefined;
   private partial: Record<StreamName, string> = { stdout: '', stderr: '' };
 
   constructor(readonly file: string) {
@@ -44,17 +44,20 @@ export class LogWriter {
     }
     this.partial[stream] = text;
     if (lines.length === 0) return;
+    if (this.fd === undefined) return;
     const time = nanoTime();
     fs.writeSync(this.fd, lines.map((log) => JSON.stringify({ log, stream, time }) + '\n').join(''));
   }
 
-  /** Writes what is left of unfinished lines, then closes. */
+  /** Writes what is left of unfinished lines, then closes (once). */
   close(): void {
+    if (this.fd === undefined) return;
     for (const stream of ['stdout', 'stderr'] as const) {
       if (this.partial[stream]) fs.writeSync(this.fd, JSON.stringify({ log: this.partial[stream], stream, time: nanoTime() }) + '\n');
       this.partial[stream] = '';
     }
     fs.closeSync(this.fd);
+    this.fd = undefined;
   }
 }
 

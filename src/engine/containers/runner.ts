@@ -17,6 +17,7 @@ import { planRootfs } from '../runtime/plan.ts';
 import type { InitPool } from '../runtime/pool.ts';
 import { runJob } from '../runtime/shim.ts';
 import { processEnv } from './config.ts';
+import { Attachment } from './attach.ts';
 import { ContainerIO } from './io.ts';
 import { reportEvents, type ReportContext } from './reports.ts';
 import type { ContainerRecord, ContainerStore, RunInfo, StateFile } from './store.ts';
@@ -63,11 +64,44 @@ export function normalizeSignal(s: string | undefined, fallback: string): NodeJS
 export class Runner {
   private readonly live = new Map<string, Live>();
   private readonly exitWaiters = new Map<string, Set<(e: ExitInfo) => void>>();
+  private readonly attachments = new Map<string, Set<Attachment>>();
+  private readonly settling = new Map<string, Promise<ExitInfo>>();
+  private detached = false;
 
   constructor(private readonly d: RunnerDeps) {}
 
   io(id: string): ContainerIO | undefined {
     return this.live.get(id)?.io;
+  }
+
+  /**
+   * Attaches a client to a container's streams: now if it runs here, else at its next start (how
+   * `run` attaches before starting, so no output is missed).
+   */
+  attach(id: string, want: Attachment['want']): Attachment {
+    const a = new Attachment(want);
+    const set = this.attachments.get(id) ?? new Set<Attachment>();
+    set.add(a);
+    this.attachments.set(id, set);
+    a.onClose = () => set.delete(a);
+    const live = this.live.get(id);
+    if (live) this.connect(live.io, a);
+    return a;
+  }
+
+  private connect(io: ContainerIO, a: Attachment): void {
+    const stop = io.listen((stream, data) => a.push(stream, data));
+    a.connect(io);
+    const forget = a.onClose;
+    a.onClose = () => {
+      stop();
+      forget?.();
+    };
+  }
+
+  private endAttachments(id: string): void {
+    for (const a of this.attachments.get(id) ?? []) a.finish();
+    this.attachments.delete(id);
   }
 
   cgroupOf(id: string, run?: RunInfo): ContainerCgroup | undefined {
@@ -110,11 +144,13 @@ export class Runner {
     const tty = rec.config.Tty === true;
     const io = new ContainerIO(path.join(dir, 'io'), { tty, stdin: rec.config.OpenStdin === true, size: opts.size, log: store.logPath(id) });
     fs.rmSync(this.exitFile(id), { force: true });
+    for (const a of this.attachments.get(id) ?? []) this.connect(io, a);
     let init;
     try {
       init = await this.d.pool.take();
     } catch (e) {
       io.abandon();
+      this.endAttachments(id);
       await cg?.destroy();
       throw e;
     }
@@ -129,12 +165,15 @@ export class Runner {
       cgroup: { version: cg?.version ?? 1, dirs: (cg?.views ?? []).map((v) => ({ controller: v.name, dir: v.dir })) },
       ...(io.stdio.terminal ? { console: io.stdio.terminal } : {}),
       network,
+      workdir: rec.config.WorkingDir || '/',
     });
     fs.mkdirSync(path.join(dir, 'rootfs'), { recursive: true });
     const ctx: ReportContext = {
       id, hostNs: this.d.hostNs, driver: snap.driver, lowerdirs: snap.lowerdirs, cgroupVersion: cg?.version ?? 1,
       ...(snap.upperdir ? { upperdir: snap.upperdir } : {}), ...(snap.workdir ? { workdir: snap.workdir } : {}), ...(snap.dir ? { snapshotDir: snap.dir } : {}),
     };
+    // The namespaces were made when the init started (ahead of time, when it came from the pool).
+    for (const e of reportEvents(ctx, init.hello)) events.emit(e);
     const tJob = performance.now();
     let rootfsMs = 0;
     const outcome = await runJob(init, {
@@ -164,6 +203,7 @@ export class Runner {
       }
       await init.exited;
       io.abandon();
+      this.endAttachments(id);
       await cg?.destroy();
       fs.rmSync(init.dir, { recursive: true, force: true });
       // Docker leaves a container whose start failed in "created", with the error and exit code.
@@ -180,36 +220,78 @@ export class Runner {
     events.emit({ type: 'runtime.step', id, step: 'rootfs', ms: rootfsMs, detail: `${snap.driver}: ${snap.lowerdirs.length} layer(s) + a writable layer` });
     events.emit({ type: 'runtime.step', id, step: 'start', ms: performance.now() - tJob });
     events.emit({ type: 'container.start', id });
+    claimDrain(path.join(dir, 'io'));
     const exited = init.exited.then(() => this.finish(id, io));
+    exited.catch(() => {});
     this.live.set(id, { io, exited });
-    void (t0);
+    events.emit({ type: 'runtime.step', id, step: 'attach', ms: 0, detail: tty ? 'a pseudo-terminal' : 'stdout and stderr pipes, kept apart in the log' });
+    void t0;
+  }
+
+  /**
+   * Collects the output of a running container whose starter has gone (a one-shot `run -d`, an
+   * engine restart) into its log — unless another live Skiff process already does. With a
+   * terminal there is nothing to adopt: the terminal went with the process that held it.
+   */
+  adopt(id: string, sf: StateFile): void {
+    if (this.live.has(id) || sf.state.Status !== 'running' || !sf.run || sf.run.tty) return;
+    const ioDir = path.join(this.d.store.dir(id), 'io');
+    if (!claimDrain(ioDir)) return;
+    let io: ContainerIO;
+    try {
+      io = new ContainerIO(ioDir, { tty: false, stdin: false, log: this.d.store.logPath(id), adopt: true });
+    } catch {
+      releaseDrain(ioDir);
+      return;
+    }
+    const run = sf.run;
+    const exited = (async () => {
+      while (this.exitCode(id) === undefined && (this.stillRunning(run) || alive(run.monitorPid))) await sleep(100);
+      return this.finish(id, io);
+    })();
+    this.live.set(id, { io, exited });
   }
 
   /** The main process has ended: record how, release what it held, tell the waiters. */
   private async finish(id: string, io?: ContainerIO): Promise<ExitInfo> {
+    if (this.detached) return { StatusCode: -1, OOMKilled: false }; // this engine has let go; the next one settles it
     await io?.finish();
-    this.live.delete(id);
+    releaseDrain(path.join(this.d.store.dir(id), 'io'));
+    this.endAttachments(id);
     const sf = await this.d.store.state(id);
     const info = sf ? await this.settle(id, sf) : { StatusCode: 255, OOMKilled: false };
+    this.live.delete(id);
     for (const w of this.exitWaiters.get(id) ?? []) w(info);
     this.exitWaiters.delete(id);
     return info;
   }
 
-  /** Reads the exit file and moves the state to "exited" (idempotent: any process may do it). */
-  private async settle(id: string, sf: StateFile): Promise<ExitInfo> {
+  /** Reads the exit file and moves the state to "exited" — once per process at a time, and a
+   *  state another process has settled already is kept as it is. */
+  private settle(id: string, sf: StateFile): Promise<ExitInfo> {
+    let p = this.settling.get(id);
+    if (!p) {
+      p = this.settleOnce(id, sf).finally(() => this.settling.delete(id));
+      this.settling.set(id, p);
+    }
+    return p;
+  }
+
+  private async settleOnce(id: string, sf: StateFile): Promise<ExitInfo> {
     if (sf.state.Status !== 'running') return { StatusCode: sf.state.ExitCode, OOMKilled: sf.state.OOMKilled, ...(sf.state.Error ? { Error: sf.state.Error } : {}) };
-    let code = this.exitCode(id) ?? 255;
+    const code = this.exitCode(id) ?? 255;
     const error = this.exitCode(id) === undefined ? 'the container\'s process disappeared without an exit code (the host restarted, or its monitor was killed)' : '';
     const cg = this.cgroupOf(id, sf.run);
     let oom = false;
     try {
-      oom = code === 137 && (cg?.oomKills() ?? 0) > 0;
+      oom = (cg?.oomKills() ?? 0) > 0;
     } catch {
       // the cgroup is gone already
     }
     await cg?.destroy().catch(() => {});
     if (sf.run?.initDir) fs.rmSync(sf.run.initDir, { recursive: true, force: true });
+    const now = await this.d.store.state(id);
+    if (now && now.state.Status !== 'running') return { StatusCode: now.state.ExitCode, OOMKilled: now.state.OOMKilled, ...(now.state.Error ? { Error: now.state.Error } : {}) };
     sf.state = { ...sf.state, Status: 'exited', Running: false, Pid: 0, ExitCode: code, OOMKilled: oom, Error: error, FinishedAt: new Date().toISOString() };
     delete sf.run;
     await this.d.store.saveState(id, sf);
@@ -282,7 +364,38 @@ export class Runner {
 
   /** The engine is going away: stop reading streams; the containers keep running. */
   detachAll(): void {
-    for (const l of this.live.values()) l.io.abandon();
+    this.detached = true;
+    for (const [id, l] of this.live) {
+      l.io.abandon();
+      releaseDrain(path.join(this.d.store.dir(id), 'io'));
+    }
     this.live.clear();
+  }
+}
+
+/** One process at a time reads a container's output FIFOs: the one holding `drain.lock`. */
+function claimDrain(ioDir: string): boolean {
+  const lock = path.join(ioDir, 'drain.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') return false;
+    }
+    const owner = Number(fs.readFileSync(lock, 'utf8') || 0);
+    if (owner === process.pid) return true;
+    if (owner > 0 && alive(owner)) return false;
+    fs.rmSync(lock, { force: true });
+  }
+  return false;
+}
+
+function releaseDrain(ioDir: string): void {
+  const lock = path.join(ioDir, 'drain.lock');
+  try {
+    if (Number(fs.readFileSync(lock, 'utf8')) === process.pid) fs.rmSync(lock, { force: true });
+  } catch {
+    // not ours, or gone
   }
 }

@@ -1,6 +1,7 @@
 // Containers, Docker's way: create (an ID, a name, a writable layer over the image, volumes, the
 // files a container needs), start, attach, wait, stop, kill, restart, rm, ps, inspect, logs — in the
 // Engine API's shapes. The live side (processes, streams, exits) is runner.ts; exec is exec.ts.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CgroupUsage } from '../../kernel/cgroup/types.ts';
@@ -13,6 +14,7 @@ import type { Snapshotter, Change } from '../snapshot/types.ts';
 import type { Leases } from '../store/leases.ts';
 import type { VolumeService } from '../volumes/service.ts';
 import { type MountRequest, parseMountFlags } from '../volumes/spec.ts';
+import type { Attachment } from './attach.ts';
 import { freshState, limitsOf, mergeConfig, statusText } from './config.ts';
 import { type LogEntry, type LogQuery, readLogs } from './logs.ts';
 import { checkContainerName, generateName, newContainerId } from './names.ts';
@@ -34,7 +36,7 @@ export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
 
 /** /etc/resolv.conf for a container: the host's, without nameservers that only work on the host. */
 export function containerResolvConf(host: string): string {
-  const lines = host.split('\n').filter((l) => !/^\s*nameserver\s+(127\.|::1\b)/.test(l));
+  const lines = host.split('\n').filter((l) => l.trim() !== '' && !/^\s*nameserver\s+(127\.|::1\b)/.test(l));
   if (!lines.some((l) => /^\s*nameserver\s/.test(l))) lines.push(...FALLBACK_NAMESERVERS.map((n) => `nameserver ${n}`));
   return lines.join('\n').trim() + '\n';
 }
@@ -148,6 +150,8 @@ export class ContainerService {
       await Promise.race([removed, poll]);
       return exit;
     }
+    const sf = await this.d.store.state(id);
+    if (sf) this.d.runner.adopt(id, sf);
     return this.d.runner.waitExit(id, { signal, ifStopped: condition !== 'next-exit' });
   }
 
@@ -270,8 +274,28 @@ export class ContainerService {
   /** The log, as `docker logs` reads it; with follow, until the container stops. */
   async *logs(input: string, q: LogQuery): AsyncGenerator<LogEntry> {
     const { id, sf } = await this.load(input);
+    this.d.runner.adopt(id, sf); // its output may still sit in the pipes: collect it first
     const stopped = sf.state.Status === 'running' ? this.d.runner.waitExit(id).catch(() => undefined) : Promise.resolve(undefined);
     yield* readLogs(this.d.store.logPath(id), { ...q, stopped });
+  }
+
+  /** A client's connection to the streams (before start, as `run` does, or while it runs). */
+  attach(input: string, want: { stdin: boolean; stdout: boolean; stderr: boolean }): Attachment {
+    return this.d.runner.attach(this.resolve(input), want);
+  }
+
+  /** `top`: the host's `ps -ef`, kept to the container's processes (what Docker does). */
+  async top(input: string): Promise<{ Titles: string[]; Processes: string[][] }> {
+    const pids = new Set((await this.pids(input)).map(String));
+    const text = execFileSync('ps', ['-ef'], { encoding: 'utf8' });
+    const [header = '', ...lines] = text.trimEnd().split('\n');
+    const titles = header.trim().split(/\s+/);
+    const pidCol = titles.indexOf('PID');
+    const rows = lines.map((l) => {
+      const f = l.trim().split(/\s+/);
+      return [...f.slice(0, titles.length - 1), f.slice(titles.length - 1).join(' ')];
+    });
+    return { Titles: titles, Processes: rows.filter((r) => pids.has(r[pidCol]!)) };
   }
 
   async resize(input: string, rows: number, cols: number): Promise<void> {

@@ -35,7 +35,21 @@ export class FifoReader {
     private readonly path: string,
     private readonly onData: (chunk: Buffer) => void,
   ) {
-    this.sock = new net.Socket({ fd: fs.openSync(path, O_RDWR | O_NONBLOCK), readable: true, writable: false });
+    const fd = fs.openSync(path, O_RDWR | O_NONBLOCK);
+    // What is in the pipe already (a container's output while nobody read it) is delivered at once,
+    // so a reader that adopts a running container sees everything written so far.
+    const buf = Buffer.alloc(64 * 1024);
+    for (;;) {
+      let n = 0;
+      try {
+        n = fs.readSync(fd, buf);
+      } catch {
+        break; // EAGAIN: empty
+      }
+      if (n <= 0) break;
+      onData(Buffer.from(buf.subarray(0, n)));
+    }
+    this.sock = new net.Socket({ fd, readable: true, writable: false });
     this.sock.on('data', onData);
   }
 

@@ -30,6 +30,8 @@ export type Step =
   | { do: 'symlink'; path: string; target: string }
   /** Docker's volume copy-up: a new, empty volume first receives what the image has at its path. */
   | { do: 'copy-up'; from: string; to: string }
+  /** A directory the process needs (its working directory), made before the root can turn read-only. */
+  | { do: 'mkdir'; path: string }
   | { do: 'pivot-root' }
   | { do: 'mask'; path: string }
   | { do: 'readonly'; path: string }
@@ -59,6 +61,8 @@ export interface RootfsInput {
   /** The pty slave that becomes /dev/console, with -t. */
   console?: string;
   network: { mode: 'none' } | { mode: 'host'; netns: string };
+  /** The process's working directory: made now if the image lacks it, as Docker does. */
+  workdir?: string;
 }
 
 /** Sort key: a parent directory is mounted before anything inside it. */
@@ -111,6 +115,7 @@ export function planRootfs(i: RootfsInput): Step[] {
     steps.push({ do: 'mount', source: v.source, target: v.destination, fstype: 'none', options: ['rbind', ...(v.readOnly ? ['ro'] : [])], purpose: v.kind === 'volume' ? 'volume' : 'bind', ensure: 'dir' });
   }
 
+  if (i.workdir && i.workdir !== '/') steps.push({ do: 'mkdir', path: i.workdir });
   steps.push({ do: 'pivot-root' });
   for (const p of MASKED_PATHS) steps.push({ do: 'mask', path: p });
   for (const p of READONLY_PATHS) steps.push({ do: 'readonly', path: p });

@@ -110,6 +110,9 @@ export async function runSteps(steps: Step[], ctx: StepContext): Promise<void> {
         else detail = { skipped: st ? 'the volume already has files' : 'the image has nothing there' };
         break;
       }
+      case 'mkdir':
+        fs.mkdirSync(at(step.path), { recursive: true, mode: 0o755 });
+        break;
       case 'pivot-root': {
         // runc's way: pivot_root(".", ".") stacks the old root on top of the new one at the same
         // place, and unmounting "." (lazily) removes it — the host's tree is gone from this
