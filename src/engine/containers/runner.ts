@@ -166,6 +166,7 @@ export class Runner {
       ...(io.stdio.terminal ? { console: io.stdio.terminal } : {}),
       network,
       workdir: rec.config.WorkingDir || '/',
+      kcore: fs.existsSync('/proc/kcore'),
     });
     fs.mkdirSync(path.join(dir, 'rootfs'), { recursive: true });
     const ctx: ReportContext = {

@@ -15,6 +15,7 @@ import type { Leases } from '../store/leases.ts';
 import type { VolumeService } from '../volumes/service.ts';
 import { type MountRequest, parseMountFlags } from '../volumes/spec.ts';
 import type { Attachment } from './attach.ts';
+import { exportBundle, type OciSpec } from './bundle.ts';
 import { freshState, limitsOf, mergeConfig, statusText } from './config.ts';
 import { type LogEntry, type LogQuery, readLogs } from './logs.ts';
 import { checkContainerName, generateName, newContainerId } from './names.ts';
@@ -307,6 +308,14 @@ export class ContainerService {
   async changes(input: string): Promise<Change[]> {
     const id = this.resolve(input);
     return this.d.snapshots.changes(id);
+  }
+
+  /** The container as an OCI runtime bundle in `dest` (rootfs/ and config.json), for runc & co. */
+  async exportBundle(input: string, dest: string, opts: { cgroupsPath?: string } = {}): Promise<OciSpec> {
+    const { id, rec } = await this.load(input);
+    const snap = await this.d.snapshots.get(id);
+    if (!snap) throw new SkiffError('RUNTIME', `the root filesystem of container ${id.slice(0, 12)} is missing`, 'remove the container and create it again');
+    return exportBundle(rec, snap, this.d.store.dir(id), dest, opts);
   }
 
   /** The cgroup's live numbers, for `stats` and the gauges. */

@@ -33,8 +33,10 @@ export const DEV_LINKS: { path: string; target: string }[] = [
   { path: '/dev/stdin', target: '/proc/self/fd/0' },
   { path: '/dev/stdout', target: '/proc/self/fd/1' },
   { path: '/dev/stderr', target: '/proc/self/fd/2' },
-  { path: '/dev/core', target: '/proc/kcore' },
 ];
+
+/** /dev/core points at the kernel's memory image — only on kernels built with /proc/kcore (runc's rule). */
+export const KCORE_LINK = { path: '/dev/core', target: '/proc/kcore' };
 
 /** Hidden from the container: files get /dev/null on top, directories an empty read-only tmpfs.
  *  They leak facts about the host (kcore is its memory, keys its keyrings, timer_list its timers). */

@@ -7,7 +7,7 @@
 // them under the new root without following symlinks out of it (securejoin.ts). After `pivot-root`
 // the container's root is "/" and paths are used as they are.
 import type { MountEvent } from '../events.ts';
-import { DEV_LINKS, DEVICES, MASKED_PATHS, READONLY_PATHS, SYSTEM_MOUNTS } from './defaults.ts';
+import { DEV_LINKS, DEVICES, KCORE_LINK, MASKED_PATHS, READONLY_PATHS, SYSTEM_MOUNTS } from './defaults.ts';
 
 /** A mount as data (containerd's mount.Mount): what a snapshotter returns. */
 export interface MountSpec {
@@ -63,6 +63,8 @@ export interface RootfsInput {
   network: { mode: 'none' } | { mode: 'host'; netns: string };
   /** The process's working directory: made now if the image lacks it, as Docker does. */
   workdir?: string;
+  /** Whether the kernel has /proc/kcore (then /dev/core links to it). */
+  kcore?: boolean;
 }
 
 /** Sort key: a parent directory is mounted before anything inside it. */
@@ -97,7 +99,7 @@ export function planRootfs(i: RootfsInput): Step[] {
   }
 
   for (const d of DEVICES) steps.push({ do: 'mknod', path: d.path, major: d.major, minor: d.minor, mode: d.mode });
-  for (const l of DEV_LINKS) steps.push({ do: 'symlink', path: l.path, target: l.target });
+  for (const l of [...DEV_LINKS, ...(i.kcore ? [KCORE_LINK] : [])]) steps.push({ do: 'symlink', path: l.path, target: l.target });
   if (i.console) steps.push({ do: 'mount', source: i.console, target: '/dev/console', fstype: 'none', options: ['bind'], purpose: 'device', ensure: 'file' });
 
   steps.push(
