@@ -91,9 +91,9 @@ export function ociSpec(rec: ContainerRecord, files: { hosts: string; hostname: 
 export const BUNDLE_DEVICES = DEVICES.map((d) => d.path);
 
 /**
- * Writes `dest/rootfs` (the image's layers and the container's own changes, applied in order) and
- * `dest/config.json`. The container's files (hosts, resolv.conf...) and volumes are bound from
- * where Skiff keeps them.
+ * Writes `dest/rootfs` (the image's layers and the container's own changes, applied in order),
+ * `dest/config.json`, and the files bound into the container (hosts, hostname, resolv.conf).
+ * Volumes are bound from where Skiff keeps them.
  */
 export async function exportBundle(rec: ContainerRecord, snap: Snapshot, containerDir: string, dest: string, opts: { cgroupsPath?: string } = {}): Promise<OciSpec> {
   if (fs.existsSync(dest) && fs.readdirSync(dest).length > 0) throw new SkiffError('USAGE', `${dest} is not empty`, 'give a new or empty directory for the bundle');
@@ -104,7 +104,11 @@ export async function exportBundle(rec: ContainerRecord, snap: Snapshot, contain
   if (snap.upperdir) await copyTree(snap.upperdir, rootfs, { layer: true });
   if (snap.dir) await copyTree(snap.dir, rootfs);
   fs.chmodSync(rootfs, 0o755);
-  const spec = ociSpec(rec, { hosts: path.join(containerDir, 'hosts'), hostname: path.join(containerDir, 'hostname'), resolvConf: path.join(containerDir, 'resolv.conf') }, rootfs, opts.cgroupsPath);
+  // The files Skiff binds into the container travel with the bundle, so it outlives the container.
+  const files = { hosts: 'hosts', hostname: 'hostname', resolvConf: 'resolv.conf' };
+  for (const f of Object.values(files)) fs.copyFileSync(path.join(containerDir, f), path.join(dest, f));
+  const abs = Object.fromEntries(Object.entries(files).map(([k, f]) => [k, path.resolve(dest, f)])) as typeof files;
+  const spec = ociSpec(rec, abs, rootfs, opts.cgroupsPath);
   fs.writeFileSync(path.join(dest, 'config.json'), JSON.stringify(spec, null, 2) + '\n');
   return spec;
 }
