@@ -9,6 +9,7 @@ import { detectCgroups } from '../kernel/cgroup/index.ts';
 import type { CgroupManager } from '../kernel/cgroup/types.ts';
 import { namespaceInodes } from '../kernel/namespaces.ts';
 import { ExecService } from './containers/exec.ts';
+import { reconcile } from './containers/reconcile.ts';
 import { Runner } from './containers/runner.ts';
 import { ContainerService } from './containers/service.ts';
 import { ContainerStore } from './containers/store.ts';
@@ -120,6 +121,8 @@ export class Engine {
     const runner = new Runner({ store: this.containerStore, events: this.events, snapshots, pool: this.pool, hostNs, ...(cgroups ? { cgroups } : {}), ...(cgroupsUnavailable ? { cgroupsUnavailable } : {}) });
     const containers = new ContainerService({ store: this.containerStore, runner, images: this.images, volumes: this.volumes, snapshots, leases: this.store.leases, events: this.events });
     const exec = new ExecService(this.containerStore, runner, this.events, init, hostNs);
+    // A crash may have left settled-but-unrecorded exits, cgroups and writable layers behind.
+    await reconcile({ store: this.containerStore, runner, snapshots, leases: this.store.leases, dataRoot: this.store.root, ...(cgroups ? { cgroups } : {}) });
     return { containers, exec, runner, driver, ...(cgroups ? { cgroups } : {}) };
   }
 

@@ -74,3 +74,17 @@ export function cgroupsLeft(parent: string): string[] {
   }
   return out;
 }
+
+/** Processes whose command line names a path under `dir` (monitors, inits): none may outlive a test. */
+export function processesUsing(dir: string): string[] {
+  const out: string[] = [];
+  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (cmd.includes(dir)) out.push(`${pid}: ${cmd}`);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../../src/engine/engine.ts';
 import type { ContainerService } from '../../../src/engine/containers/service.ts';
-import { buildInit, canRunContainers, cgroupsLeft, containerEngine, mountsUnder, needsRoot, type TestEngine } from '../../helpers/runtime.ts';
+import { buildInit, canRunContainers, cgroupsLeft, containerEngine, mountsUnder, needsRoot, processesUsing, type TestEngine } from '../../helpers/runtime.ts';
 
 async function logsOf(c: ContainerService, id: string): Promise<string> {
   let s = '';
@@ -28,6 +28,7 @@ describe.skipIf(!canRunContainers)(`container lifecycle (${needsRoot})`, () => {
     init?.dispose();
     expect(mountsUnder(t.root)).toEqual([]);
     expect(cgroupsLeft(t.cgroupParent)).toEqual([]);
+    expect(processesUsing(t.root)).toEqual([]);
   });
 
   it('restart keeps the files of the writable layer and counts restarts', async () => {
@@ -157,6 +158,33 @@ describe.skipIf(!canRunContainers)(`other drivers and the warm pool (${needsRoot
       expect(fs.existsSync(pool) ? fs.readdirSync(pool) : []).toEqual([]);
     } finally {
       await t.dispose();
+    }
+  });
+});
+
+describe.skipIf(!canRunContainers)(`after a crash (${needsRoot})`, () => {
+  it('an engine that starts removes cgroups and writable layers no container owns, and settles exits', async () => {
+    const init = await buildInit();
+    const t = await containerEngine(init.script);
+    try {
+      const rt = await t.engine.runtime();
+      // What a start cut short leaves: a cgroup with limits and no container; a create cut short: a layer.
+      rt.cgroups!.create('f'.repeat(64)).apply({ pidsLimit: 5 });
+      await (await import('../../../src/engine/snapshot/snapshotter.ts')).openSnapshotter(t.root, rt.driver).prepare('e'.repeat(64), (await t.engine.images.resolve('busybox')).image.chainIds);
+      // A container that ends while no engine is around: the monitor keeps its exit code.
+      const { Id } = await rt.containers.create({ Image: 'busybox', Cmd: ['sh', '-c', 'exit 4'] });
+      await rt.containers.start(Id);
+      await t.engine.close();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(cgroupsLeft(t.cgroupParent).some((d) => d.endsWith('f'.repeat(64)))).toBe(true);
+      t.engine = await Engine.open(t.root, { initScript: init.script, cgroupParent: t.cgroupParent });
+      const c2 = await t.engine.containers();
+      expect(cgroupsLeft(t.cgroupParent)).toEqual([]);
+      expect(fs.existsSync(`${t.root}/snapshots/${'e'.repeat(64)}`)).toBe(false);
+      expect((await c2.inspect(Id)).State).toMatchObject({ Status: 'exited', ExitCode: 4 });
+    } finally {
+      await t.dispose();
+      init.dispose();
     }
   });
 });

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerService } from '../../../src/engine/containers/service.ts';
-import { buildInit, canRunContainers, cgroupsLeft, containerEngine, mountsUnder, needsRoot, type TestEngine } from '../../helpers/runtime.ts';
+import { buildInit, canRunContainers, cgroupsLeft, containerEngine, mountsUnder, needsRoot, processesUsing, type TestEngine } from '../../helpers/runtime.ts';
 
 async function output(c: ContainerService, id: string): Promise<{ stdout: string; stderr: string }> {
   const out = { stdout: '', stderr: '' };
@@ -24,6 +24,7 @@ describe.skipIf(!canRunContainers)(`containers (${needsRoot})`, () => {
     init?.dispose();
     expect(mountsUnder(t.root)).toEqual([]);
     expect(cgroupsLeft(t.cgroupParent)).toEqual([]);
+    expect(processesUsing(t.root)).toEqual([]);
   });
 
   async function run(cmd: string[], extra: Record<string, unknown> = {}) {
