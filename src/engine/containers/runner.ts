@@ -108,6 +108,11 @@ export class Runner {
     return run?.cgroup && this.d.cgroups ? this.d.cgroups.create(run.cgroup) : undefined;
   }
 
+  /** Removes the container's cgroup if one is left (a removal after a crash). */
+  async removeCgroup(id: string): Promise<void> {
+    await this.d.cgroups?.create(id).destroy().catch(() => {});
+  }
+
   private exitFile(id: string): string {
     return path.join(this.d.store.dir(id), 'exit');
   }
@@ -127,7 +132,6 @@ export class Runner {
     const { store, events, snapshots } = this.d;
     const id = rec.id;
     const dir = store.dir(id);
-    const t0 = performance.now();
     const snap = await snapshots.get(id);
     if (!snap) throw new SkiffError('RUNTIME', `the root filesystem of container ${id.slice(0, 12)} is missing`, 'remove the container and create it again');
 
@@ -226,7 +230,6 @@ export class Runner {
     exited.catch(() => {});
     this.live.set(id, { io, exited });
     events.emit({ type: 'runtime.step', id, step: 'attach', ms: 0, detail: tty ? 'a pseudo-terminal' : 'stdout and stderr pipes, kept apart in the log' });
-    void t0;
   }
 
   /**

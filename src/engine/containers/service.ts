@@ -189,7 +189,7 @@ export class ContainerService {
       await this.d.runner.waitExit(id);
     }
     await this.d.snapshots.remove(id);
-    await this.d.runner.cgroupOf(id, { cgroup: id } as StateFile['run'])?.destroy().catch(() => {});
+    await this.d.runner.removeCgroup(id);
     if (!(await this.d.store.remove(id))) return; // another process removed it first
     this.d.store.releaseName(rec.name, id);
     await this.d.leases.release(`container-${id}`);

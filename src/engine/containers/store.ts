@@ -63,6 +63,7 @@ export class ContainerStore {
 
   init(): void {
     fs.mkdirSync(this.names, { recursive: true, mode: 0o700 });
+    fs.chmodSync(this.root, 0o700); // logs and configs of other users' containers are private
     // A removal or a create that was cut short leaves a temp directory: finish the job.
     for (const d of fs.readdirSync(this.root)) if (d.startsWith('.tmp-') && ownerGone(d)) fs.rmSync(path.join(this.root, d), { recursive: true, force: true });
   }

@@ -34,7 +34,10 @@ export class LayerStore {
   }
 
   async init(): Promise<void> {
-    await fs.mkdir(this.root, { recursive: true });
+    // 0700: layers keep setuid binaries and device nodes; host users have no business in them
+    // (containers see them through overlay, which reads lower layers with the mounter's rights).
+    await fs.mkdir(this.root, { recursive: true, mode: 0o700 });
+    await fs.chmod(this.root, 0o700);
     // Unpacks cut off by a crash are never resumed: throw away those whose process is gone.
     for (const f of await fs.readdir(this.root)) {
       if (f.startsWith('.tmp-') && ownerGone(f)) await fs.rm(path.join(this.root, f), { recursive: true, force: true });
