@@ -11,6 +11,17 @@ export interface FlagSpec {
   placeholder?: string;
 }
 
+const STOP = Symbol('stopAtPositional');
+
+/**
+ * Marks a command's flag list as ending at the first positional argument (cobra's
+ * SetInterspersed(false)): in `run IMAGE CMD -x` and `exec NAME CMD -x`, `-x` belongs to CMD. The
+ * mark travels with the list, so every caller of parseArgs (the shell, the REPL) honours it.
+ */
+export function flagsEndAtFirstPositional(specs: FlagSpec[]): FlagSpec[] {
+  return Object.defineProperty(specs, STOP, { value: true, enumerable: false });
+}
+
 export interface ParsedArgs {
   flags: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
@@ -19,6 +30,7 @@ export interface ParsedArgs {
 export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[], opts: { stopAtPositional?: boolean; command?: string } = {}): ParsedArgs {
   const byLong = new Map(specs.map((s) => [s.name, s]));
   const byShort = new Map(specs.filter((s) => s.short).map((s) => [s.short!, s]));
+  const stopAtPositional = opts.stopAtPositional ?? (specs as { [STOP]?: boolean })[STOP] === true;
   const flags: ParsedArgs['flags'] = {};
   const positionals: string[] = [];
   const see = opts.command ? `see 'skiff ${opts.command} --help'` : 'see --help';
@@ -65,7 +77,7 @@ export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[], o
       continue;
     }
     positionals.push(a);
-    if (opts.stopAtPositional) {
+    if (stopAtPositional) {
       positionals.push(...argv.slice(i + 1));
       break;
     }

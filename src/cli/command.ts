@@ -1,10 +1,12 @@
 // A command is a small object — name, usage, flags, action — in its own file; the shell and the
 // REPL dispatch by data (commands/index.ts), never through a giant switch.
+import type { EngineApi } from '../client/api.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { FlagSpec, ParsedArgs } from './args.ts';
 
 export interface Output {
-  write(s: string): void;
+  /** Text, or a container's output as it came (bytes: not every program prints UTF-8). */
+  write(s: string | Uint8Array): void;
   /** True when writing to a terminal: progress may redraw lines in place. */
   isTTY: boolean;
   columns: number;
@@ -12,6 +14,11 @@ export interface Output {
 
 export interface CommandContext {
   engine(): Promise<Engine>;
+  /** The Engine API the container commands use (docker CLI style): the engine in this process,
+   *  or a daemon. */
+  api(): Promise<EngineApi>;
+  /** Where the user's terminal is, for `run -it` / `exec -it` (raw mode, size, resize). */
+  terminal?: { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream };
   out: Output;
   err: Output;
   signal: AbortSignal;

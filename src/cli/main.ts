@@ -1,7 +1,9 @@
 // `skiff [global options] <command> [args]`: one Docker-style command, then exit with Docker's
 // exit codes. With no command, the interactive shell. Errors are one line (what is wrong, and the
 // fix) — never a stack trace, unless SKIFF_DEBUG=1.
-import { DEFAULT_DATA_ROOT, Engine } from '../engine/engine.ts';
+import type { EngineApi } from '../client/api.ts';
+import { LocalEngineApi } from '../client/local.ts';
+import { DEFAULT_DATA_ROOT, Engine, type RuntimeOptions } from '../engine/engine.ts';
 import { describeError, SkiffError } from '../engine/errors.ts';
 import { parseArgs, type FlagSpec } from './args.ts';
 import type { CommandContext, Output } from './command.ts';
@@ -12,12 +14,13 @@ import { traceLine } from './progress.ts';
 export const VERSION = '0.1.0';
 
 /** Docker commands a learner may type that Skiff's engine cannot do yet (containers come next). */
-const NOT_YET = ['run', 'create', 'start', 'stop', 'restart', 'kill', 'rm', 'ps', 'exec', 'logs', 'attach', 'wait', 'top', 'network', 'build', 'commit', 'push', 'login', 'logout', 'search', 'diff', 'port'];
+const NOT_YET = ['attach', 'network', 'build', 'commit', 'push', 'login', 'logout', 'search', 'port'];
 
 const GLOBAL_FLAGS: FlagSpec[] = [
   { name: 'data-root', kind: 'string', help: 'data root' },
   { name: 'insecure-registry', kind: 'list', help: 'plain-HTTP registry' },
   { name: 'trace', kind: 'bool', help: 'trace registry exchanges' },
+  { name: 'storage-driver', kind: 'string', help: 'overlay or vfs' },
   { name: 'version', short: 'v', kind: 'bool', help: 'version' },
   { name: 'help', short: 'h', kind: 'bool', help: 'help' },
 ];
@@ -30,6 +33,9 @@ export interface Session {
   insecureRegistries: string[];
   trace: boolean;
   engine?: Promise<Engine>;
+  api?: Promise<EngineApi>;
+  /** Container runtime settings: warm inits kept ready (the REPL keeps one), the rootfs driver. */
+  runtime?: RuntimeOptions;
 }
 
 function output(stream: NodeJS.WriteStream): Output {
@@ -39,7 +45,7 @@ function output(stream: NodeJS.WriteStream): Output {
 /** Opens the engine once per session, on first use, so `skiff --help` never touches the store. */
 function engineOf(s: Session): () => Promise<Engine> {
   return () => {
-    s.engine ??= Engine.open(s.dataRoot).then((engine) => {
+    s.engine ??= Engine.open(s.dataRoot, s.runtime).then((engine) => {
       if (s.trace) engine.events.on((e) => {
         const line = traceLine(e);
         if (line) s.err.write(`${line}\n`);
@@ -48,6 +54,21 @@ function engineOf(s: Session): () => Promise<Engine> {
     });
     return s.engine;
   };
+}
+
+/** The Engine API over the engine in this process (the daemon comes with its own client). */
+function apiOf(s: Session): () => Promise<EngineApi> {
+  return () => {
+    s.api ??= engineOf(s)().then((engine) => new LocalEngineApi(engine));
+    return s.api;
+  };
+}
+
+/** Lets go of what the session opened; containers started with -d keep running. */
+export async function closeSession(s: Session): Promise<void> {
+  const api = await s.api?.catch(() => undefined);
+  if (api) await api.close();
+  else await (await s.engine?.catch(() => undefined))?.close();
 }
 
 /** Runs one command line (already split into words); returns the exit code. */
@@ -75,7 +96,10 @@ export async function runCommand(s: Session, words: string[], signal: AbortSigna
       s.err.write(`"skiff ${command.name}" requires ${want}.\nSee 'skiff ${command.name} --help'.\n\nUsage:  skiff ${command.name} ${command.usage}\n`);
       return 1;
     }
-    const ctx: CommandContext = { engine: engineOf(s), out: s.out, err: s.err, signal, insecureRegistries: s.insecureRegistries, stdin: s.stdin };
+    const ctx: CommandContext = {
+      engine: engineOf(s), api: apiOf(s), out: s.out, err: s.err, signal, insecureRegistries: s.insecureRegistries, stdin: s.stdin,
+      ...(process.stdin.isTTY && process.stdout.isTTY ? { terminal: { stdin: process.stdin, stdout: process.stdout } } : {}),
+    };
     return (await command.run(ctx, args)) ?? 0;
   } catch (e) {
     if (signal.aborted) {
@@ -111,11 +135,18 @@ export async function main(argv: string[]): Promise<number> {
     dataRoot: (global.flags['data-root'] as string | undefined) ?? process.env.SKIFF_DATA_ROOT ?? DEFAULT_DATA_ROOT,
     insecureRegistries: (global.flags['insecure-registry'] as string[] | undefined) ?? [],
     trace: global.flags.trace === true,
+    runtime: { ...(global.flags['storage-driver'] ? { driver: global.flags['storage-driver'] as RuntimeOptions['driver'] } : {}) },
   };
   const words = global.positionals[0] === 'docker' ? global.positionals.slice(1) : global.positionals;
   if (words.length === 0) {
     const { repl } = await import('./repl.ts');
-    return repl(session, runCommand);
+    // A shell lives on: one container init is kept warm, so `run` starts in milliseconds.
+    session.runtime = { poolSize: 1, ...session.runtime };
+    try {
+      return await repl(session, runCommand);
+    } finally {
+      await closeSession(session);
+    }
   }
   // Ctrl-C aborts the command (its cleanup runs); a second Ctrl-C gives up at once.
   const controller = new AbortController();
@@ -128,5 +159,6 @@ export async function main(argv: string[]): Promise<number> {
     return await runCommand(session, words, controller.signal);
   } finally {
     process.off('SIGINT', onSigint);
+    await closeSession(session);
   }
 }

@@ -32,11 +32,11 @@ describe('skiff CLI', () => {
   it.each([
     [['frobnicate'], 1, /^skiff: 'frobnicate' is not a skiff command\./],
     [['pull'], 1, /"skiff pull" requires exactly 1 argument/],
-    [['run', 'busybox'], 1, /^skiff: 'run' is a Docker command this version of Skiff does not have yet \(it has: pull, images/],
+    [['attach', 'x'], 1, /^skiff: 'attach' is a Docker command this version of Skiff does not have yet \(it has: run, create/],
     [['pull', 'Busybox'], 1, /^Error: invalid reference "Busybox": repository name must be lowercase/],
     [['pull', 'busybox:bad tag'], 1, /^Error: invalid reference/],
     [['images', '--bogus'], 125, /^Error: unknown flag: --bogus/],
-    [['inspect', 'no-such-image'], 1, /^Error: No such image: no-such-image/],
+    [['inspect', 'no-such-image'], 1, /^Error: No such object: no-such-image/],
     [['import', '/nonexistent.tar'], 125, /^Error: cannot open \/nonexistent.tar: no such file/],
   ])('%j fails with one clear line', (args, code, msg) => {
     const r = skiff(args);

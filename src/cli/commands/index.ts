@@ -2,17 +2,31 @@
 // commands up here.
 import type { Command } from '../command.ts';
 import { base } from './base.ts';
+import { create } from './create.ts';
+import { diff } from './diff.ts';
+import { exec } from './exec.ts';
 import { history } from './history.ts';
 import { images } from './images.ts';
 import { importCmd } from './import.ts';
-import { inspect } from './inspect.ts';
+import { containerInspect, imageInspect, inspect } from './inspect.ts';
+import { logs } from './logs.ts';
+import { ps } from './ps.ts';
 import { pull } from './pull.ts';
+import { rm } from './rm.ts';
 import { rmi } from './rmi.ts';
+import { run } from './run.ts';
+import { start } from './start.ts';
+import { stats } from './stats.ts';
+import { kill, restart, stop } from './stop.ts';
 import { df, prune } from './system.ts';
 import { tag } from './tag.ts';
+import { top } from './top.ts';
 import { volumeCommands } from './volume.ts';
+import { wait } from './wait.ts';
 
-export const commands: Command[] = [pull, images, inspect, history, tag, rmi, importCmd, base, df, prune, ...volumeCommands];
+const containerCommands: Command[] = [run, create, start, stop, restart, kill, rm, ps, logs, exec, wait, top, diff, stats, containerInspect];
+
+export const commands: Command[] = [...containerCommands, pull, images, inspect, imageInspect, history, tag, rmi, importCmd, base, df, prune, ...volumeCommands];
 
 /** Finds the command named by the first one or two words; returns it and the remaining words. */
 export function lookup(words: readonly string[]): { command: Command; rest: string[] } | undefined {

@@ -17,8 +17,11 @@ describe('Docker-style formatting', () => {
     expect(ago('2026-01-01T00:00:00Z', Date.parse('2026-01-01T02:00:00Z'))).toBe('2 hours ago');
   });
 
-  it('pads columns by three spaces like tabwriter', () => {
-    expect(table(['A', 'BB'], [['xyz', '1'], ['q', '22']])).toBe('A     BB\nxyz   1\nq     22\n');
+  it('pads columns like Docker\'s tabwriter: widest cell + 3, at least 10', () => {
+    expect(table(['A', 'BB'], [['xyz', '1'], ['q', '22']])).toBe('A         BB\nxyz       1\nq         22\n');
+    expect(table(['CONTAINER ID', 'PORTS', 'NAMES'], [['0123456789ab', '', 'box']])).toBe('CONTAINER ID   PORTS     NAMES\n0123456789ab             box\n');
+    expect(table(['UID', 'CMD'], [['root', 'sleep 9']], { minWidth: 20 })).toBe('UID                 CMD\nroot                sleep 9\n');
+    expect(table(['NAME', 'X'], [['naïve…', 'y']])).toBe('NAME      X\nnaïve…    y\n'); // runes, not bytes
   });
 
   it('ellipsis keeps the length', () => {
