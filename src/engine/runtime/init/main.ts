@@ -62,13 +62,11 @@ function fail(e: unknown): never {
 }
 
 let text = '';
+// Asked through /proc, not kill(pid, 0): we are in a new PID namespace already, where the engine's
+// PID names nobody (ESRCH), but /proc is still the host's until the job's steps mount our own.
 const watchdog = enginePid
   ? setInterval(() => {
-      try {
-        process.kill(enginePid, 0);
-      } catch {
-        process.exit(0); // the engine that made us is gone: nobody will ever send a job
-      }
+      if (!fs.existsSync(`/proc/${enginePid}`)) process.exit(0); // the engine that made us is gone: nobody will ever send a job
     }, 2000)
   : undefined;
 job.on('data', (chunk) => {
