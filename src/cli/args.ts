@@ -22,6 +22,10 @@ export function flagsEndAtFirstPositional(specs: FlagSpec[]): FlagSpec[] {
   return Object.defineProperty(specs, STOP, { value: true, enumerable: false });
 }
 
+export function endsAtFirstPositional(specs: readonly FlagSpec[]): boolean {
+  return (specs as { [STOP]?: boolean })[STOP] === true;
+}
+
 export interface ParsedArgs {
   flags: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
@@ -30,7 +34,7 @@ export interface ParsedArgs {
 export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[], opts: { stopAtPositional?: boolean; command?: string } = {}): ParsedArgs {
   const byLong = new Map(specs.map((s) => [s.name, s]));
   const byShort = new Map(specs.filter((s) => s.short).map((s) => [s.short!, s]));
-  const stopAtPositional = opts.stopAtPositional ?? (specs as { [STOP]?: boolean })[STOP] === true;
+  const stopAtPositional = opts.stopAtPositional ?? endsAtFirstPositional(specs);
   const flags: ParsedArgs['flags'] = {};
   const positionals: string[] = [];
   const see = opts.command ? `see 'skiff ${opts.command} --help'` : 'see --help';

@@ -2,6 +2,7 @@
 // client attaches *before* it starts the container so no output is missed, relays the streams
 // until the output ends or the user detaches, and ends with the container's exit code.
 import type { EngineApi } from '../client/api.ts';
+import { SkiffError } from '../engine/errors.ts';
 import type { CommandContext } from './command.ts';
 import { reportError } from './containers.ts';
 import { startSession } from './session.ts';
@@ -30,8 +31,12 @@ export function terminalNote(api: EngineApi): string {
   return api.kind === 'skiff-local' ? ' Note: with no daemon, its terminal belongs to this skiff process and closes when the process exits.' : '';
 }
 
+/** `--rm`: the engine removes an auto-remove container itself once it exits (as dockerd does);
+ *  this makes sure of it, and a container already gone is what we wanted. */
 export async function removeAfterExit(ctx: CommandContext, api: EngineApi, id: string): Promise<void> {
-  await api.containerRemove(id, { force: true, volumes: true }).catch((e: unknown) => reportError(ctx, e));
+  await api.containerRemove(id, { force: true, volumes: true }).catch((e: unknown) => {
+    if (!(e instanceof SkiffError && e.code === 'CONTAINER_NOT_FOUND')) reportError(ctx, e);
+  });
 }
 
 /** Returns the container's exit code (0 after a detach); a failed start is thrown, after cleanup. */

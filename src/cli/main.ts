@@ -5,7 +5,7 @@ import type { EngineApi } from '../client/api.ts';
 import { LocalEngineApi } from '../client/local.ts';
 import { DEFAULT_DATA_ROOT, Engine, type RuntimeOptions } from '../engine/engine.ts';
 import { describeError, SkiffError } from '../engine/errors.ts';
-import { parseArgs, type FlagSpec } from './args.ts';
+import { endsAtFirstPositional, parseArgs, type FlagSpec } from './args.ts';
 import type { CommandContext, Output } from './command.ts';
 import { commands, lookup } from './commands/index.ts';
 import { commandHelp, globalHelp } from './help.ts';
@@ -84,11 +84,15 @@ export async function runCommand(s: Session, words: string[], signal: AbortSigna
   }
   const { command, rest } = found;
   try {
-    if (rest.includes('--help') || rest.includes('-h')) {
+    // --help (and -h, unless the command has a -h of its own, like run's --hostname) counts only
+    // among the command's own flags: in `run busybox ls -h` it belongs to ls.
+    const helpFlag: FlagSpec = { name: 'help', kind: 'bool', help: 'Print usage', ...(command.flags.some((f) => f.short === 'h') ? {} : { short: 'h' }) };
+    const parsed = parseArgs(rest, [...command.flags, helpFlag], { command: command.name, stopAtPositional: endsAtFirstPositional(command.flags) });
+    if (parsed.flags.help) {
       s.out.write(commandHelp(command));
       return 0;
     }
-    const args = parseArgs(rest, command.flags, { command: command.name });
+    const args = { ...parsed, flags: Object.fromEntries(Object.entries(parsed.flags).filter(([k]) => k !== 'help')) };
     const n = args.positionals.length;
     const { min, max } = command.args;
     if (n < min || (max !== undefined && n > max)) {

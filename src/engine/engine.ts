@@ -10,7 +10,7 @@ import type { CgroupManager } from '../kernel/cgroup/types.ts';
 import { namespaceInodes } from '../kernel/namespaces.ts';
 import { ExecService } from './containers/exec.ts';
 import { reconcile } from './containers/reconcile.ts';
-import { Runner } from './containers/runner.ts';
+import { Runner, type RunnerDeps } from './containers/runner.ts';
 import { ContainerService } from './containers/service.ts';
 import { ContainerStore } from './containers/store.ts';
 import { SkiffError, isSkiffError } from './errors.ts';
@@ -35,6 +35,8 @@ export interface RuntimeOptions {
   driver?: SnapshotDriver;
   /** The directory below the engine's own cgroup that holds container cgroups. */
   cgroupParent?: string;
+  /** How old leftovers of a crash must be before an engine that starts removes them (tests: 0). */
+  reconcileGraceMs?: number;
 }
 
 export interface Runtime {
@@ -118,11 +120,13 @@ export class Engine {
     const snapshots = openSnapshotter(this.store.root, driver);
     this.pool = new InitPool(path.join(this.store.root, 'runtime', 'pool'), init, this.runtimeOptions.poolSize ?? 0);
     const hostNs = namespaceInodes('self');
-    const runner = new Runner({ store: this.containerStore, events: this.events, snapshots, pool: this.pool, hostNs, ...(cgroups ? { cgroups } : {}), ...(cgroupsUnavailable ? { cgroupsUnavailable } : {}) });
+    const runnerDeps: RunnerDeps = { store: this.containerStore, events: this.events, snapshots, pool: this.pool, hostNs, ...(cgroups ? { cgroups } : {}), ...(cgroupsUnavailable ? { cgroupsUnavailable } : {}) };
+    const runner = new Runner(runnerDeps);
     const containers = new ContainerService({ store: this.containerStore, runner, images: this.images, volumes: this.volumes, snapshots, leases: this.store.leases, events: this.events });
+    runnerDeps.onExit = (id) => containers.removeIfAuto(id);
     const exec = new ExecService(this.containerStore, runner, this.events, init, hostNs);
     // A crash may have left settled-but-unrecorded exits, cgroups and writable layers behind.
-    await reconcile({ store: this.containerStore, runner, snapshots, leases: this.store.leases, dataRoot: this.store.root, ...(cgroups ? { cgroups } : {}) });
+    await reconcile({ store: this.containerStore, runner, snapshots, leases: this.store.leases, dataRoot: this.store.root, ...(cgroups ? { cgroups } : {}), ...(this.runtimeOptions.reconcileGraceMs !== undefined ? { graceMs: this.runtimeOptions.reconcileGraceMs } : {}) });
     return { containers, exec, runner, driver, ...(cgroups ? { cgroups } : {}) };
   }
 
@@ -131,6 +135,7 @@ export class Engine {
     if (this.runtimeReady) {
       const rt = await this.runtimeReady.catch(() => undefined);
       rt?.runner.detachAll();
+      rt?.exec.detachAll();
     }
     await this.pool?.close();
   }

@@ -124,10 +124,7 @@ describe.skipIf(!canRunContainers)(`skiff container commands (${needsRoot})`, ()
     expect(skiff(['rm', id]).code).toBe(0);
   }, 30_000);
 
-  // Known engine bug, reported: Runner.adopt()'s polling loop ignores detachAll(), so the one-shot
-  // process of `logs` (and `wait`) stays alive until the container exits. Docker's `logs` returns
-  // at once. When the engine is fixed this fails: make it a plain `it`.
-  it.fails('logs of a running container returns at once', () => {
+  it('logs of a running container returns at once', () => {
     const id = track(skiff(['run', '-d', 'busybox', 'sh', '-c', 'echo one; exec sleep 30']).out.trim());
     const r = skiff(['logs', id], { timeout: 5_000 });
     expect(r).toMatchObject({ code: 0, out: 'one\n' });

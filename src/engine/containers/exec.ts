@@ -137,11 +137,17 @@ export class ExecService {
       await exited;
       throw Object.assign(new SkiffError('RUNTIME', outcome.error, outcome.hint), { exitCode: outcome.exitCode });
     }
+    io.started();
     e.running = true;
     e.pid = outcome.exec.hostPid;
     e.io = io;
     e.exited = exited;
     return { io, exited };
+  }
+
+  /** The engine is going away: stop reading the running execs' streams. */
+  detachAll(): void {
+    for (const e of this.execs.values()) e.io?.abandon();
   }
 
   resize(id: string, rows: number, cols: number): void {

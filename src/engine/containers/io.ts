@@ -29,6 +29,8 @@ export class ContainerIO {
   private master?: { fd: number; stream: tty.ReadStream; ended: Promise<void> };
   private stdinSock?: net.Socket;
   private finished?: Promise<void>;
+  private isStarted = false;
+  private endPending = false;
   /** What the init opens: FIFO paths, or the pty slave. */
   readonly stdio: ProcessSpec['stdio'];
 
@@ -82,10 +84,24 @@ export class ContainerIO {
     else this.stdinSock?.write(chunk);
   }
 
-  /** The client's input ended: the container reads end-of-file (a terminal gets nothing: it stays open). */
+  /**
+   * The client's input ended: the container reads end-of-file (a terminal gets nothing: it stays
+   * open). Not before its process has opened the pipe, though: opening a FIFO for reading waits
+   * for a writer, and ours would be gone.
+   */
   endStdin(): void {
+    if (!this.isStarted) {
+      this.endPending = true;
+      return;
+    }
     this.stdinSock?.end();
     this.stdinSock = undefined;
+  }
+
+  /** The process has its streams open: input may end now. */
+  started(): void {
+    this.isStarted = true;
+    if (this.endPending) this.endStdin();
   }
 
   resize(rows: number, cols: number): void {

@@ -24,6 +24,8 @@ import type { ContainerRecord, ContainerStore, RunInfo, StateFile } from './stor
 import { NEVER } from './types.ts';
 
 export interface RunnerDeps {
+  /** Called once a container's exit is recorded (the service removes --rm containers). */
+  onExit?: (id: string, info: ExitInfo) => Promise<void>;
   store: ContainerStore;
   events: EventBus;
   snapshots: Snapshotter;
@@ -212,7 +214,7 @@ export class Runner {
       await cg?.destroy();
       fs.rmSync(init.dir, { recursive: true, force: true });
       // Docker leaves a container whose start failed in "created", with the error and exit code.
-      sf.state = { ...sf.state, Error: outcome.error, ExitCode: outcome.exitCode };
+      sf.state = { ...sf.state, Error: outcome.error, ExitCode: outcome.exitCode, FinishedAt: new Date().toISOString() };
       await store.saveState(id, sf);
       events.emit({ type: 'container.exit', id, exitCode: outcome.exitCode, oomKilled: false, reason: 'start-failed', error: outcome.error });
       throw Object.assign(new SkiffError('RUNTIME', outcome.error, outcome.hint), { exitCode: outcome.exitCode });
@@ -225,6 +227,7 @@ export class Runner {
     events.emit({ type: 'runtime.step', id, step: 'rootfs', ms: rootfsMs, detail: `${snap.driver}: ${snap.lowerdirs.length} layer(s) + a writable layer` });
     events.emit({ type: 'runtime.step', id, step: 'start', ms: performance.now() - tJob });
     events.emit({ type: 'container.start', id });
+    io.started();
     claimDrain(path.join(dir, 'io'));
     const exited = init.exited.then(() => this.finish(id, io));
     exited.catch(() => {});
@@ -250,7 +253,7 @@ export class Runner {
     }
     const run = sf.run;
     const exited = (async () => {
-      while (this.exitCode(id) === undefined && (this.stillRunning(run) || alive(run.monitorPid))) await sleep(100);
+      while (!this.detached && this.exitCode(id) === undefined && (this.stillRunning(run) || alive(run.monitorPid))) await sleep(100);
       return this.finish(id, io);
     })();
     this.live.set(id, { io, exited });
@@ -301,7 +304,9 @@ export class Runner {
     await this.d.store.saveState(id, sf);
     const signal = code > 128 && code < 160 ? Object.entries(SIGNALS).find(([, n]) => n === code - 128)?.[0] : undefined;
     this.d.events.emit({ type: 'container.exit', id, exitCode: code, oomKilled: oom, reason: oom ? 'oom' : signal ? 'signaled' : 'exited', ...(signal ? { signal } : {}), ...(error ? { error } : {}) });
-    return { StatusCode: code, OOMKilled: oom, ...(error ? { Error: error } : {}) };
+    const info: ExitInfo = { StatusCode: code, OOMKilled: oom, ...(error ? { Error: error } : {}) };
+    await this.d.onExit?.(id, info).catch(() => {});
+    return info;
   }
 
   /** Whether the recorded main process is still the one we started (a PID can be reused). */
@@ -323,23 +328,28 @@ export class Runner {
     return (await this.d.store.state(id)) ?? sf;
   }
 
-  /** Resolves at the container's next exit (or now, with `ifStopped`, when it is not running). */
-  async waitExit(id: string, opts: { ifStopped?: boolean; signal?: AbortSignal } = {}): Promise<ExitInfo> {
-    const live = this.live.get(id);
-    if (live) return live.exited;
+  /**
+   * Resolves when the container is not running: at once if it is stopped, else at its exit. With
+   * `next`, only an exit that happens after this call counts (the API's condition=next-exit, which
+   * `docker run` asks for before it starts the container).
+   */
+  async waitExit(id: string, opts: { next?: boolean; signal?: AbortSignal } = {}): Promise<ExitInfo> {
+    const first = await this.d.store.state(id);
+    if (!first) throw new SkiffError('CONTAINER_NOT_FOUND', `No such container: ${id}`);
+    const before = first.state.FinishedAt;
     for (;;) {
+      const live = this.live.get(id);
+      if (live) return live.exited;
       const sf = await this.d.store.state(id);
       if (!sf) throw new SkiffError('CONTAINER_NOT_FOUND', `No such container: ${id}`);
       const now = await this.refresh(id, sf);
-      if (now.state.Status !== 'running' && opts.ifStopped !== false) {
+      if (now.state.Status !== 'running' && (!opts.next || now.state.FinishedAt !== before)) {
         return { StatusCode: now.state.ExitCode, OOMKilled: now.state.OOMKilled, ...(now.state.Error ? { Error: now.state.Error } : {}) };
       }
       if (opts.signal?.aborted) throw opts.signal.reason;
-      const l = this.live.get(id);
-      if (l) return l.exited;
-      // Someone else's container: watch its exit file.
-      await sleep(100);
-      opts = { ...opts, ifStopped: true };
+      if (this.detached) throw new SkiffError('RUNTIME', 'the engine stopped watching containers', 'ask again');
+      // Not started yet, or someone else's container: look again shortly (its exit file tells).
+      await sleep(50);
     }
   }
 

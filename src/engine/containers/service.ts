@@ -66,6 +66,9 @@ export class ContainerService {
     const raw = await this.d.store.state(id);
     if (!rec || !raw) throw new SkiffError('CONTAINER_NOT_FOUND', `No such container: ${input}`, 'see the containers with: ps -a');
     const sf = await this.d.runner.refresh(id, raw);
+    // Whoever looks at a running container whose starter is gone collects its output meanwhile,
+    // so nothing it prints is lost when it ends (a one-shot `run -d`, then `stop`).
+    this.d.runner.adopt(id, sf);
     return { id, rec, sf };
   }
 
@@ -83,7 +86,6 @@ export class ContainerService {
     if (!['default', 'bridge', 'none', 'host'].includes(mode)) {
       throw new SkiffError('UNSUPPORTED', `network mode "${mode}" is not available yet`, 'use --network none or --network host');
     }
-    if (mode === 'default' || mode === 'bridge') warnings.push('Skiff has no bridge network yet: this container has only its own loopback interface (as with --network none).');
 
     let name = opts.name ? checkContainerName(opts.name) : generateName();
     for (let retry = 1; ; retry++) {
@@ -144,16 +146,15 @@ export class ContainerService {
         set.add(resolve);
         this.removedWaiters.set(id, set);
       });
-      const exit = await this.d.runner.waitExit(id, { signal, ifStopped: true });
+      const exit = await this.d.runner.waitExit(id, { ...(signal ? { signal } : {}) });
       const poll = (async () => {
         while (fs.existsSync(this.d.store.dir(id)) && !signal?.aborted) await new Promise((r) => setTimeout(r, 100));
       })();
       await Promise.race([removed, poll]);
       return exit;
     }
-    const sf = await this.d.store.state(id);
-    if (sf) this.d.runner.adopt(id, sf);
-    return this.d.runner.waitExit(id, { signal, ifStopped: condition !== 'next-exit' });
+    await this.load(id);
+    return this.d.runner.waitExit(id, { next: condition === 'next-exit', ...(signal ? { signal } : {}) });
   }
 
   async stop(input: string, timeout?: number): Promise<boolean> {
@@ -199,7 +200,14 @@ export class ContainerService {
     this.removedWaiters.delete(id);
   }
 
-  /** `--rm`: remove once it has exited (anonymous volumes too, as Docker does). */
+  /** `--rm` (HostConfig.AutoRemove): once it has exited the engine removes it, anonymous
+   *  volumes too, as dockerd does — whoever started it, and even with nobody attached. */
+  async removeIfAuto(id: string): Promise<void> {
+    const rec = await this.d.store.record(id);
+    if (rec?.hostConfig.AutoRemove) await this.autoRemove(id);
+  }
+
+  /** Removes an exited container with its anonymous volumes; one already gone is fine. */
   async autoRemove(id: string): Promise<void> {
     await this.remove(id, { force: true, volumes: true }).catch((e) => {
       if (!(e instanceof SkiffError && e.code === 'CONTAINER_NOT_FOUND')) throw e;
@@ -212,7 +220,8 @@ export class ContainerService {
       Names: [`/${rec.name}`],
       Image: rec.config.Image,
       ImageID: rec.imageId,
-      Command: [rec.path, ...rec.args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' '),
+      // moby daemon/list.go: arguments with a space in single quotes.
+      Command: [rec.path, ...rec.args.map((a) => (a.includes(' ') ? `'${a}'` : a))].join(' '),
       Created: Math.floor(Date.parse(rec.created) / 1000),
       Ports: [],
       Labels: rec.config.Labels ?? {},
@@ -234,6 +243,7 @@ export class ContainerService {
   /** `ps`: newest first; without `all`, only running ones. */
   async list(opts: { all?: boolean; filters?: Record<string, string[]>; size?: boolean } = {}): Promise<ContainerSummary[]> {
     const now = Date.now();
+    for (const key of Object.keys(opts.filters ?? {})) if (!FILTERS.includes(key)) throw new SkiffError('USAGE', `invalid filter '${key}'`, `filters: ${FILTERS.join(', ')}`);
     const out: { s: ContainerSummary; created: string }[] = [];
     for (const id of this.d.store.ids()) {
       let loaded;
@@ -275,7 +285,6 @@ export class ContainerService {
   /** The log, as `docker logs` reads it; with follow, until the container stops. */
   async *logs(input: string, q: LogQuery): AsyncGenerator<LogEntry> {
     const { id, sf } = await this.load(input);
-    this.d.runner.adopt(id, sf); // its output may still sit in the pipes: collect it first
     const stopped = sf.state.Status === 'running' ? this.d.runner.waitExit(id).catch(() => undefined) : Promise.resolve(undefined);
     yield* readLogs(this.d.store.logPath(id), { ...q, stopped });
   }
@@ -304,10 +313,16 @@ export class ContainerService {
     this.d.runner.io(id)?.resize(rows, cols);
   }
 
-  /** `diff`: what the container changed in its writable layer. */
+  /** `diff`: what the container changed in its writable layer. The mount points the runtime
+   *  makes (the files bound over /etc/hosts and the rest) are not the container's changes: Docker
+   *  keeps them in a separate "init" layer, so they never show. */
   async changes(input: string): Promise<Change[]> {
     const id = this.resolve(input);
-    return this.d.snapshots.changes(id);
+    const all = await this.d.snapshots.changes(id);
+    const made = new Set(RUNTIME_MOUNT_POINTS);
+    const rest = all.filter((c) => !(c.kind === 'A' && made.has(c.path)));
+    // A directory marked changed only because of those mount points is not changed either.
+    return rest.filter((c) => c.kind !== 'C' || !all.some((x) => made.has(x.path) && x.path.startsWith(c.path + '/')) || rest.some((x) => x !== c && x.path.startsWith(c.path + '/')));
   }
 
   /** The container as an OCI runtime bundle in `dest` (rootfs/ and config.json), for runc & co. */
@@ -333,6 +348,11 @@ export class ContainerService {
   }
 }
 
+const FILTERS = ['status', 'name', 'id', 'ancestor', 'label', 'exited'];
+
+/** Where the runtime puts mount points into a container's tree (plan.ts). */
+const RUNTIME_MOUNT_POINTS = ['/etc/hosts', '/etc/hostname', '/etc/resolv.conf', '/dev', '/proc', '/sys', '/dev/console'];
+
 function matches(rec: ContainerRecord, sf: StateFile, filters: Record<string, string[]>): boolean {
   for (const [key, values] of Object.entries(filters)) {
     if (values.length === 0) continue;
@@ -353,7 +373,7 @@ function matches(rec: ContainerRecord, sf: StateFile, filters: Record<string, st
         case 'exited':
           return sf.state.Status === 'exited' && String(sf.state.ExitCode) === v;
         default:
-          throw new SkiffError('USAGE', `invalid filter '${key}'`, 'filters: status, name, id, ancestor, label, exited');
+          return false;
       }
     });
     if (!ok) return false;
