@@ -3,6 +3,7 @@
 import type { Command } from '../command.ts';
 import { base } from './base.ts';
 import { create } from './create.ts';
+import { daemon } from './daemon.ts';
 import { diff } from './diff.ts';
 import { exec } from './exec.ts';
 import { history } from './history.ts';
@@ -26,7 +27,7 @@ import { wait } from './wait.ts';
 
 const containerCommands: Command[] = [run, create, start, stop, restart, kill, rm, ps, logs, exec, wait, top, diff, stats, containerInspect];
 
-export const commands: Command[] = [...containerCommands, pull, images, inspect, imageInspect, history, tag, rmi, importCmd, base, df, prune, ...volumeCommands];
+export const commands: Command[] = [...containerCommands, pull, images, inspect, imageInspect, history, tag, rmi, importCmd, base, df, prune, ...volumeCommands, daemon];
 
 /** Finds the command named by the first one or two words; returns it and the remaining words. */
 export function lookup(words: readonly string[]): { command: Command; rest: string[] } | undefined {

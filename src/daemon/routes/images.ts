@@ -1,0 +1,175 @@
+// The image endpoints: pull (POST /images/create, a JSON progress stream), import (fromSrc=-),
+// list, inspect, history, tag, remove, prune — answers in moby's shapes (api/swagger.yaml
+// ImageSummary, ImageInspect, HistoryResponseItem, ImageDeleteResponseItem).
+import type http from 'node:http';
+import { Readable } from 'node:stream';
+import type { ContainerSummary } from '../../engine/containers/types.ts';
+import { SkiffError, describeError } from '../../engine/errors.ts';
+import { importImage } from '../../engine/image/import.ts';
+import { imageInspectView } from '../../engine/image/inspect.ts';
+import type { ImageRecord } from '../../engine/image/service.ts';
+import { familiarString, formatReference, parseReference } from '../../engine/reference.ts';
+import type { Credentials } from '../../engine/registry/auth.ts';
+import { parsePlatform } from '../../engine/registry/platform.ts';
+import type { DaemonContext } from '../context.ts';
+import { type JsonMessage, PullProgress } from '../pull-progress.ts';
+import type { Call, Route } from '../router.ts';
+import { filtersParam, flag } from '../wire.ts';
+
+const unixSeconds = (iso: string | undefined) => (iso ? Math.floor(Date.parse(iso) / 1000) || 0 : 0);
+
+function summary(img: ImageRecord, containers: number) {
+  return {
+    Containers: containers,
+    Created: unixSeconds(img.created),
+    Id: img.id,
+    Labels: img.config.config?.Labels ?? {},
+    ParentId: '',
+    RepoDigests: img.repoDigests,
+    RepoTags: img.repoTags,
+    SharedSize: -1,
+    Size: img.size,
+    VirtualSize: img.size,
+  };
+}
+
+/** Images as `GET /images/json` lists them; with containers given, how many use each (system df). */
+export async function imageSummaries(ctx: DaemonContext, containers?: ContainerSummary[], filters: Record<string, string[]> = {}) {
+  const dangling = filters.dangling?.at(-1);
+  const list = await ctx.engine.images.list(dangling === undefined ? {} : { dangling: dangling === 'true' || dangling === '1' });
+  const refs = filters.reference ?? [];
+  const labels = filters.label ?? [];
+  for (const k of Object.keys(filters)) if (!['dangling', 'reference', 'label'].includes(k)) throw new SkiffError('USAGE', `invalid filter '${k}'`, 'image filters: dangling, reference, label');
+  return list
+    .filter((img) => refs.length === 0 || img.repoTags.some((t) => refs.some((r) => globMatch(r.includes(':') ? r : `${r}:*`, t))))
+    .filter((img) => labels.every((l) => {
+      const [k, v] = l.split('=', 2);
+      const have = img.config.config?.Labels?.[k!];
+      return have !== undefined && (v === undefined || have === v);
+    }))
+    .map((img) => summary(img, containers ? containers.filter((c) => c.ImageID === img.id).length : -1));
+}
+
+/** `reference=busybox*`: path.Match-style globs over familiar names. */
+function globMatch(pattern: string, s: string): boolean {
+  const re = new RegExp('^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]') + '$');
+  return re.test(s);
+}
+
+function inspect(ctx: DaemonContext, img: ImageRecord) {
+  return imageInspectView(img, ctx.engine.store.root, img.chainIds.map((id) => ctx.engine.store.layers.diffDir(id)));
+}
+
+function history(img: ImageRecord) {
+  const entries = img.config.history?.length ? img.config.history : img.chainIds.map(() => ({ created_by: '', empty_layer: false, created: undefined, comment: undefined }));
+  let layer = 0;
+  const rows = entries.map((h) => ({ h, size: h.empty_layer ? 0 : (img.layerSizes[layer++] ?? 0) })).reverse();
+  return rows.map(({ h, size }, i) => ({
+    Id: i === 0 ? img.id : '<missing>',
+    Created: unixSeconds(h.created),
+    CreatedBy: h.created_by ?? '',
+    Tags: i === 0 ? img.repoTags : null,
+    Size: size,
+    Comment: h.comment ?? '',
+  }));
+}
+
+/** X-Registry-Auth: base64url JSON {username, password, serveraddress}; "{}" when there are none. */
+function registryAuth(header: string | string[] | undefined): Credentials | undefined {
+  if (typeof header !== 'string' || !header) return undefined;
+  try {
+    const a = JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as { username?: string; password?: string };
+    return a.username && a.password ? { username: a.username, password: a.password } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `POST /images/create?fromImage=&tag=`: pull, answering with Docker's progress stream. Errors
+ * before the first line (a bad name, an unknown manifest, refused credentials) are ordinary error
+ * answers with their status; after it they are an `error` line in the stream.
+ */
+async function pull(ctx: DaemonContext, c: Call): Promise<void> {
+  const from = c.query.get('fromImage') ?? '';
+  const tag = c.query.get('tag') ?? '';
+  if (!from) throw new SkiffError('USAGE', 'fromImage or fromSrc is required', 'name the image to pull');
+  const ref = parseReference(tag ? `${from}${/^[a-z0-9]+:[a-f0-9]{32,}$/.test(tag) ? '@' : ':'}${tag}` : from);
+  const platform = c.query.get('platform') ? parsePlatform(c.query.get('platform')!) : undefined;
+  const progress = new PullProgress(formatReference(ref), ref.path, ref.digest ?? ref.tag ?? 'latest');
+  let res: http.ServerResponse | undefined;
+  const write = (m: JsonMessage) => {
+    res ??= c.stream(200, { 'Content-Type': 'application/json' });
+    res.write(JSON.stringify(m) + '\n');
+  };
+  const off = ctx.engine.events.on((e) => progress.map(e).forEach(write));
+  try {
+    const credentials = registryAuth(c.headers['x-registry-auth']);
+    const result = await ctx.engine.pull(formatReference(ref), { ...(platform ? { platform } : {}), ...(credentials ? { credentials } : {}), insecureRegistries: ctx.insecureRegistries, signal: c.gone });
+    off();
+    PullProgress.finished(result, familiarString(ref)).forEach(write);
+  } catch (e) {
+    off();
+    if (!res) throw e;
+    const message = e instanceof SkiffError ? e.message : describeError(e);
+    write({ errorDetail: { message }, error: message });
+  } finally {
+    res?.end();
+  }
+}
+
+/** `POST /images/create?fromSrc=-&repo=&tag=`: `docker import`, the body a tar of a root filesystem. */
+async function importTar(ctx: DaemonContext, c: Call, req: http.IncomingMessage): Promise<void> {
+  if (c.query.get('fromSrc') !== '-') throw new SkiffError('UNSUPPORTED', 'import from a URL is not supported', 'send the tar as the request body: fromSrc=-');
+  if (c.query.getAll('changes').length > 0) throw new SkiffError('UNSUPPORTED', 'import --change is not supported yet', 'import without --change');
+  const repo = c.query.get('repo') ?? '';
+  const tag = c.query.get('tag') ?? '';
+  const name = repo ? formatReference(parseReference(tag ? `${repo}:${tag}` : repo)) : undefined;
+  const message = c.query.get('message') ?? '';
+  const r = await importImage(ctx.engine.store, Readable.from(req), name, { createdBy: 'skiff import (API)', ...(message ? { comment: message } : {}) });
+  const res = c.stream(200, { 'Content-Type': 'application/json' });
+  res.end(JSON.stringify({ status: r.imageId }) + '\n');
+}
+
+export function imageRoutes(ctx: DaemonContext): Route[] {
+  const resolve = async (name: string) => (await ctx.engine.images.resolve(name)).image;
+  return [
+    { method: 'GET', path: '/images/json', handler: async (c) => ({ status: 200, json: await imageSummaries(ctx, undefined, filtersParam(c.query)) }) },
+    {
+      method: 'POST',
+      path: '/images/create',
+      handler: (c) => (c.query.has('fromSrc') ? importTar(ctx, c, c.request) : pull(ctx, c)),
+    },
+    {
+      method: 'POST',
+      path: '/images/prune',
+      async handler(c) {
+        const f = filtersParam(c.query);
+        const all = f.dangling?.at(-1) === 'false' || f.dangling?.at(-1) === '0';
+        const r = await ctx.engine.images.prune({ all });
+        return { status: 200, json: { ImagesDeleted: r.deleted.length ? r.deleted.map((d) => ({ Deleted: d })) : null, SpaceReclaimed: r.reclaimed } };
+      },
+    },
+    { method: 'GET', path: '/images/{name*}/json', handler: async (c) => ({ status: 200, json: inspect(ctx, await resolve(c.params[0]!)) }) },
+    { method: 'GET', path: '/images/{name*}/history', handler: async (c) => ({ status: 200, json: history(await resolve(c.params[0]!)) }) },
+    {
+      method: 'POST',
+      path: '/images/{name*}/tag',
+      async handler(c) {
+        const repo = c.query.get('repo') ?? '';
+        if (!repo) throw new SkiffError('USAGE', 'repository name (repo) is required', 'e.g. tag?repo=learner/box&tag=1');
+        const tag = c.query.get('tag');
+        await ctx.engine.images.tag(c.params[0]!, tag ? `${repo}:${tag}` : repo);
+        return { status: 201 };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/images/{name*}/push',
+      handler: async () => {
+        throw new SkiffError('UNSUPPORTED', 'push is not built into Skiff yet', 'push with the docker CLI against a Docker daemon for now');
+      },
+    },
+    { method: 'DELETE', path: '/images/{name*}', handler: async (c) => ({ status: 200, json: await ctx.engine.images.remove(c.params[0]!, { force: flag(c.query, 'force') }) }) },
+  ];
+}
