@@ -50,6 +50,10 @@ export async function attachStartWait(ctx: CommandContext, api: EngineApi, r: At
     resize: (s) => api.containerResize(id, s.rows, s.cols),
   });
   const size = tty ? terminalSize(ctx.terminal?.stdout) : undefined;
+  // Asked before the start, as the docker CLI does, so the exit cannot slip by: the next exit —
+  // or, with --rm, the removal the engine does after it (which answers with the exit code).
+  const exited = api.containerWait(id, r.autoRemove ? 'removed' : 'next-exit');
+  exited.catch(() => {});
   try {
     await api.containerStart(id, size ? { size } : {});
   } catch (e) {
@@ -59,9 +63,6 @@ export async function attachStartWait(ctx: CommandContext, api: EngineApi, r: At
     throw e;
   }
   session.beginInput();
-  // Asked once it runs: a container that has already ended answers with its exit code at once.
-  const exited = api.containerWait(id, 'not-running');
-  exited.catch(() => {});
 
   // A container's PID 1 ignores signals it installed no handler for; if it does not end after
   // the forwarded SIGINT, stop waiting (else the shell would hang on it) and say how to stop it.

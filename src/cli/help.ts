@@ -8,6 +8,10 @@ A container engine you can watch: every command really happens, and Skiff shows 
 
 Options:
       --data-root DIR           Where images and layers are kept (default /var/lib/skiff)
+  -H, --host ADDRESS            The daemon to use (unix:///path.sock, tcp://host:port; also
+                                SKIFF_HOST, DOCKER_HOST). Without one, Skiff's own daemon for the
+                                data root, started in the background when it is not running
+      --storage-driver DRIVER   overlay (default where the kernel has it) or vfs (copies layers)
       --insecure-registry HOST  Allow plain HTTP to this registry (loopback ones always are)
       --trace                   Print each registry exchange (the pull handshake) as it happens
   -v, --version                 Print the version

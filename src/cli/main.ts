@@ -1,12 +1,14 @@
 // `skiff [global options] <command> [args]`: one Docker-style command, then exit with Docker's
 // exit codes. With no command, the interactive shell. Errors are one line (what is wrong, and the
 // fix) — never a stack trace, unless SKIFF_DEBUG=1.
+import { fileURLToPath } from 'node:url';
 import type { EngineApi } from '../client/api.ts';
 import { LocalEngineApi } from '../client/local.ts';
 import { DEFAULT_DATA_ROOT, Engine, type RuntimeOptions } from '../engine/engine.ts';
 import { describeError, SkiffError } from '../engine/errors.ts';
 import { endsAtFirstPositional, parseArgs, type FlagSpec } from './args.ts';
 import type { CommandContext, Output } from './command.ts';
+import { connectDaemon } from './connect.ts';
 import { commands, lookup } from './commands/index.ts';
 import { commandHelp, globalHelp } from './help.ts';
 import { traceLine } from './progress.ts';
@@ -21,6 +23,7 @@ const GLOBAL_FLAGS: FlagSpec[] = [
   { name: 'insecure-registry', kind: 'list', help: 'plain-HTTP registry' },
   { name: 'trace', kind: 'bool', help: 'trace registry exchanges' },
   { name: 'storage-driver', kind: 'string', help: 'overlay or vfs' },
+  { name: 'host', short: 'H', kind: 'string', help: 'daemon address' },
   { name: 'version', short: 'v', kind: 'bool', help: 'version' },
   { name: 'help', short: 'h', kind: 'bool', help: 'help' },
 ];
@@ -36,6 +39,10 @@ export interface Session {
   api?: Promise<EngineApi>;
   /** Container runtime settings: warm inits kept ready (the REPL keeps one), the rootfs driver. */
   runtime?: RuntimeOptions;
+  /** -H / SKIFF_HOST / DOCKER_HOST: the daemon the user named. */
+  host?: string;
+  /** SKIFF_NO_DAEMON: containers run by the engine inside this process. */
+  inProcess?: boolean;
 }
 
 function output(stream: NodeJS.WriteStream): Output {
@@ -56,12 +63,24 @@ function engineOf(s: Session): () => Promise<Engine> {
   };
 }
 
-/** The Engine API over the engine in this process (the daemon comes with its own client). */
+/** The Engine API: a daemon (started when needed, see connect.ts), or the engine in this process. */
 function apiOf(s: Session): () => Promise<EngineApi> {
   return () => {
-    s.api ??= engineOf(s)().then((engine) => new LocalEngineApi(engine));
+    s.api ??= s.inProcess
+      ? engineOf(s)().then((engine) => new LocalEngineApi(engine))
+      : connectDaemon({
+          dataRoot: s.dataRoot, err: s.err, bin: skiffBin(),
+          ...(s.host ? { host: s.host } : {}),
+          daemonArgs: [...s.insecureRegistries.flatMap((r) => ['--insecure-registry', r]), ...(s.runtime?.driver ? ['--storage-driver', s.runtime.driver] : [])],
+        });
     return s.api;
   };
+}
+
+/** The script that runs Skiff (to start the daemon with): bin/skiff.js beside the bundle. */
+function skiffBin(): string {
+  const arg = process.argv[1] ?? '';
+  return /skiff(\.js)?$/.test(arg) ? arg : fileURLToPath(new URL('../bin/skiff.js', import.meta.url));
 }
 
 /** Lets go of what the session opened; containers started with -d keep running. */
@@ -140,6 +159,8 @@ export async function main(argv: string[]): Promise<number> {
     insecureRegistries: (global.flags['insecure-registry'] as string[] | undefined) ?? [],
     trace: global.flags.trace === true,
     runtime: { ...(global.flags['storage-driver'] ? { driver: global.flags['storage-driver'] as RuntimeOptions['driver'] } : {}) },
+    ...(((global.flags.host as string | undefined) ?? process.env.SKIFF_HOST ?? process.env.DOCKER_HOST) ? { host: (global.flags.host as string | undefined) ?? process.env.SKIFF_HOST ?? process.env.DOCKER_HOST } : {}),
+    inProcess: process.env.SKIFF_NO_DAEMON === '1',
   };
   const words = global.positionals[0] === 'docker' ? global.positionals.slice(1) : global.positionals;
   if (words.length === 0) {

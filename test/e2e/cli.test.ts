@@ -18,7 +18,7 @@ beforeAll(() => {
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 function skiff(args: string[], input?: string): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, [bin, '--data-root', root, ...args], { encoding: 'utf8', input, env: { ...process.env, SKIFF_DEBUG: '' } });
+  const r = spawnSync(process.execPath, [bin, '--data-root', root, ...args], { encoding: 'utf8', input, env: { ...process.env, SKIFF_DEBUG: '', SKIFF_NO_DAEMON: '1' } }); // image commands: no daemon needed
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
 

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stopDaemonOf } from '../helpers/skiffd.ts';
 import { canRunContainers, cgroupsLeft, mountsUnder, needsRoot } from '../helpers/runtime.ts';
 
 const repo = path.resolve(import.meta.dirname, '../..');
@@ -47,15 +48,18 @@ describe.skipIf(!canRunContainers)(`skiff container commands (${needsRoot})`, ()
     execFileSync(process.execPath, [path.join(repo, 'scripts/build.mjs')]);
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-containers-e2e-'));
     expect(skiff(['base']).code).toBe(0);
+    // The first container command starts this data root's daemon (and says so on stderr).
+    expect(skiff(['ps']).code).toBe(0);
   }, 120_000);
 
-  afterAll(() => {
+  afterAll(async () => {
     if (!root) return;
     const ids = skiff(['ps', '-aq', '--no-trunc']).out.split('\n').filter(Boolean);
     if (ids.length) skiff(['rm', '-f', '-v', ...ids]);
     const left = skiff(['ps', '-aq']).out;
     const mounts = mountsUnder(root);
     const cgroups = cgroupsLeft('skiff').filter((d) => [...made, ...ids].some((id) => d.includes(id)));
+    await stopDaemonOf(root);
     fs.rmSync(root, { recursive: true, force: true });
     expect(left).toBe('');
     expect(mounts).toEqual([]);

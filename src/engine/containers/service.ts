@@ -146,7 +146,9 @@ export class ContainerService {
         set.add(resolve);
         this.removedWaiters.set(id, set);
       });
-      const exit = await this.d.runner.waitExit(id, { ...(signal ? { signal } : {}) });
+      // Not started yet (how `run --rm` asks, before start): its coming exit, then its removal.
+      const { sf } = await this.load(id);
+      const exit = await this.d.runner.waitExit(id, { next: sf.state.Status === 'created', ...(signal ? { signal } : {}) });
       const poll = (async () => {
         while (fs.existsSync(this.d.store.dir(id)) && !signal?.aborted) await new Promise((r) => setTimeout(r, 100));
       })();
