@@ -66,6 +66,8 @@ export function normalizeSignal(s: string | undefined, fallback: string): NodeJS
 export class Runner {
   private readonly live = new Map<string, Live>();
   private readonly exitWaiters = new Map<string, Set<(e: ExitInfo) => void>>();
+  /** The last exit recorded in this process, per container (it may be removed right after). */
+  private readonly lastExit = new Map<string, ExitInfo>();
   private readonly attachments = new Map<string, Set<Attachment>>();
   private readonly settling = new Map<string, Promise<ExitInfo>>();
   private detached = false;
@@ -268,8 +270,6 @@ export class Runner {
     const sf = await this.d.store.state(id);
     const info = sf ? await this.settle(id, sf) : { StatusCode: 255, OOMKilled: false };
     this.live.delete(id);
-    for (const w of this.exitWaiters.get(id) ?? []) w(info);
-    this.exitWaiters.delete(id);
     return info;
   }
 
@@ -305,6 +305,10 @@ export class Runner {
     const signal = code > 128 && code < 160 ? Object.entries(SIGNALS).find(([, n]) => n === code - 128)?.[0] : undefined;
     this.d.events.emit({ type: 'container.exit', id, exitCode: code, oomKilled: oom, reason: oom ? 'oom' : signal ? 'signaled' : 'exited', ...(signal ? { signal } : {}), ...(error ? { error } : {}) });
     const info: ExitInfo = { StatusCode: code, OOMKilled: oom, ...(error ? { Error: error } : {}) };
+    // Told before --rm removes it: a waiter learns the code even if the container is gone by then.
+    this.lastExit.set(id, info);
+    for (const w of this.exitWaiters.get(id) ?? []) w(info);
+    this.exitWaiters.delete(id);
     await this.d.onExit?.(id, info).catch(() => {});
     return info;
   }
@@ -334,14 +338,27 @@ export class Runner {
    * `docker run` asks for before it starts the container).
    */
   async waitExit(id: string, opts: { next?: boolean; signal?: AbortSignal } = {}): Promise<ExitInfo> {
+    // Listening first: an exit recorded (and a --rm removal done) while we look still reaches us.
+    let settled: ExitInfo | undefined;
+    const heard = new Promise<ExitInfo>((resolve) => {
+      const set = this.exitWaiters.get(id) ?? new Set();
+      set.add((e) => resolve((settled = e)));
+      this.exitWaiters.set(id, set);
+    });
+    const gone = () => {
+      const last = this.lastExit.get(id);
+      if (last) return last;
+      throw new SkiffError('CONTAINER_NOT_FOUND', `No such container: ${id}`);
+    };
     const first = await this.d.store.state(id);
-    if (!first) throw new SkiffError('CONTAINER_NOT_FOUND', `No such container: ${id}`);
+    if (!first) return gone();
     const before = first.state.FinishedAt;
     for (;;) {
+      if (settled) return settled;
       const live = this.live.get(id);
       if (live) return live.exited;
       const sf = await this.d.store.state(id);
-      if (!sf) throw new SkiffError('CONTAINER_NOT_FOUND', `No such container: ${id}`);
+      if (!sf) return settled ?? gone();
       const now = await this.refresh(id, sf);
       if (now.state.Status !== 'running' && (!opts.next || now.state.FinishedAt !== before)) {
         return { StatusCode: now.state.ExitCode, OOMKilled: now.state.OOMKilled, ...(now.state.Error ? { Error: now.state.Error } : {}) };
@@ -349,7 +366,7 @@ export class Runner {
       if (opts.signal?.aborted) throw opts.signal.reason;
       if (this.detached) throw new SkiffError('RUNTIME', 'the engine stopped watching containers', 'ask again');
       // Not started yet, or someone else's container: look again shortly (its exit file tells).
-      await sleep(50);
+      await Promise.race([sleep(50), heard]);
     }
   }
 

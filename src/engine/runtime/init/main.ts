@@ -16,7 +16,7 @@ import { namespaceInodes } from '../../../kernel/namespaces.ts';
 import { linuxSyscalls } from '../../../kernel/syscalls.ts';
 import { copyTree } from '../../snapshot/copy.ts';
 import { EXIT, type InitJob, type InitMessage } from '../protocol.ts';
-import { openCgroupProcs, openStdio, StartError, startProcess } from './process.ts';
+import { joinCgroups, openStdio, StartError, startProcess } from './process.ts';
 import { runSteps } from './steps.ts';
 
 const dir = process.argv[2]!;
@@ -38,7 +38,8 @@ send({ t: 'hello', hostPid, ns: namespaceInodes('self') });
 async function run(job: InitJob): Promise<never> {
   const sys = linuxSyscalls();
   const stdio = openStdio(job.process.stdio);
-  const cgroups = openCgroupProcs(job.cgroupProcs);
+  const joined = joinCgroups(job.cgroupProcs);
+  joined.catch(() => {}); // awaited in startProcess; a failure is reported from there
   if (job.enterRootOf) {
     // exec: nsenter put us in the container's namespaces with the host's root still ours; the
     // container's root is one magic link away.
@@ -49,7 +50,7 @@ async function run(job: InitJob): Promise<never> {
   if (job.steps.some((s) => s.do === 'join-netns')) send({ t: 'ns', ns: namespaceInodes('self') });
   // Now /proc is the container's: our PID there (1 for a container's main process).
   const pidInside = Number(fs.readlinkSync('/proc/self'));
-  return startProcess(job.process, stdio, cgroups, sys, send, lastCap, pidInside, hostPid);
+  return startProcess(job.process, stdio, joined, sys, send, lastCap, pidInside, hostPid);
 }
 
 function fail(e: unknown): never {

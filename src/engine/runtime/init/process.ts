@@ -43,9 +43,22 @@ export function openStdio(s: ProcessSpec['stdio']): Stdio {
   return { fds: [stdin, stdout, stderr], terminal: false };
 }
 
-/** The cgroup.procs files, opened now: after pivot_root the host's cgroup tree is out of reach. */
-export function openCgroupProcs(files: string[]): { file: string; fd: number }[] {
-  return files.map((file) => ({ file, fd: fs.openSync(file, fs.constants.O_WRONLY) }));
+/**
+ * Joins the cgroup: "0" written into each cgroup.procs moves the writing process, all its threads.
+ * The files are opened now (after pivot_root the host's cgroup tree is out of reach) and written
+ * from libuv's thread pool while this thread makes the root filesystem: on cgroup v1 each move
+ * waits for an RCU grace period, milliseconds per hierarchy, which would otherwise add up on the
+ * start path. startProcess waits for them before the command runs, so it never runs unlimited.
+ */
+export function joinCgroups(files: string[]): Promise<string[]> {
+  const opened = files.map((file) => ({ file, fd: fs.openSync(file, fs.constants.O_WRONLY) }));
+  return Promise.all(opened.map(({ file, fd }) => new Promise<string>((resolve, reject) => {
+    fs.write(fd, '0', (err) => {
+      fs.close(fd, () => {});
+      if (err) reject(err);
+      else resolve(file);
+    });
+  })));
 }
 
 function readOrEmpty(p: string): string {
@@ -100,7 +113,7 @@ function withDefaults(env: string[], user: ExecUser): string[] {
   return out;
 }
 
-export function startProcess(spec: ProcessSpec, stdio: Stdio, cgroups: { file: string; fd: number }[], sys: Syscalls, report: (m: InitMessage) => void, lastCap: number, pidInside: number, hostPid: number): never {
+export async function startProcess(spec: ProcessSpec, stdio: Stdio, joined: Promise<string[]>, sys: Syscalls, report: (m: InitMessage) => void, lastCap: number, pidInside: number, hostPid: number): Promise<never> {
   // Who the command runs as, from the container's own user database.
   let user: ExecUser;
   try {
@@ -120,12 +133,8 @@ export function startProcess(spec: ProcessSpec, stdio: Stdio, cgroups: { file: s
   for (let i = 0; i < 3; i++) sys.dup2(stdio.fds[i]!, i);
   if (stdio.terminal) sys.setControllingTerminal(0);
 
-  // Join the cgroup last thing while still root, so the engine's own memory is never charged to it.
-  for (const c of cgroups) {
-    fs.writeSync(c.fd, '0');
-    fs.closeSync(c.fd);
-    report({ t: 'cgroup', file: c.file, value: String(hostPid) });
-  }
+  // In the cgroup before anything else of the command's: the writes started at the beginning.
+  for (const file of await joined) report({ t: 'cgroup', file, value: String(hostPid) });
 
   // Capabilities: drop every one not kept from the bounding set — for good. The inheritable set is
   // emptied; effective/permitted keep what is kept plus SETUID/SETGID for the switch below, and
