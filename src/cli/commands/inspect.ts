@@ -1,37 +1,6 @@
 import { isSkiffError, SkiffError } from '../../engine/errors.ts';
-import type { ImageRecord } from '../../engine/image/service.ts';
+import { imageInspectView } from '../../engine/image/inspect.ts';
 import type { Command, CommandContext } from '../command.ts';
-
-/** The shape of Docker's `GET /images/{name}/json`, from what the store really holds. */
-export function inspectView(img: ImageRecord, dataRoot: string, layerDirs: string[]): object {
-  const c = img.config;
-  return {
-    Id: img.id,
-    RepoTags: img.repoTags,
-    RepoDigests: img.repoDigests,
-    Parent: '',
-    Comment: c.history?.at(-1)?.comment ?? '',
-    Created: c.created ?? '',
-    Author: c.author ?? '',
-    Config: c.config ?? {},
-    Architecture: c.architecture,
-    ...(c.variant ? { Variant: c.variant } : {}),
-    Os: c.os,
-    Size: img.size,
-    GraphDriver: {
-      Name: 'overlay2',
-      // Overlay lists lowerdirs top first; the store keeps them bottom first.
-      Data: { LowerDir: layerDirs.slice(0, -1).reverse().join(':'), UpperDir: layerDirs.at(-1) ?? '', DataRoot: dataRoot },
-    },
-    RootFS: { Type: 'layers', Layers: c.rootfs.diff_ids },
-    Metadata: { LastTagTime: img.entries.map((e) => e.annotations['io.skiff.created']).filter(Boolean).sort().at(-1) ?? '' },
-    Skiff: {
-      ManifestDigest: img.entries[0]?.digest,
-      ManifestMediaType: img.entries[0]?.mediaType,
-      Layers: img.manifest.layers.map((l, i) => ({ Digest: l.digest, MediaType: l.mediaType, CompressedSize: l.size, DiffID: c.rootfs.diff_ids[i], ChainID: img.chainIds[i], Size: img.layerSizes[i] })),
-    },
-  };
-}
 
 type ObjectType = 'container' | 'image';
 
@@ -53,7 +22,7 @@ async function inspectOne(ctx: CommandContext, name: string, type: ObjectType | 
   const engine = await ctx.engine();
   try {
     const { image } = await engine.images.resolve(name);
-    return inspectView(image, engine.store.root, image.chainIds.map((c) => engine.store.layers.diffDir(c)));
+    return imageInspectView(image, engine.store.root, image.chainIds.map((c) => engine.store.layers.diffDir(c)));
   } catch (e) {
     if (type === 'image' || !isSkiffError(e, 'IMAGE_NOT_FOUND')) throw e;
     throw new SkiffError('IMAGE_NOT_FOUND', `No such object: ${name}`, 'no container or image has that name; see: ps -a, images');

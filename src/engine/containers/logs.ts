@@ -90,8 +90,8 @@ function parseEntries(text: string): LogEntry[] {
 
 /** The log, filtered as asked; with `follow`, keeps yielding new entries until stopped. */
 export async function* readLogs(file: string, q: LogQuery): AsyncGenerator<LogEntry> {
-  const want = (e: LogEntry) => {
-    if (e.stream === 'stdout' ? q.stdout === false : q.stderr === false) return false;
+  const stream = (e: LogEntry) => !(e.stream === 'stdout' ? q.stdout === false : q.stderr === false);
+  const when = (e: LogEntry) => {
     const t = Date.parse(e.time) / 1000;
     if (q.since !== undefined && t < q.since) return false;
     if (q.until !== undefined && t > q.until) return false;
@@ -120,9 +120,10 @@ export async function* readLogs(file: string, q: LogQuery): AsyncGenerator<LogEn
       fs.closeSync(fd);
     }
   };
-  let first = readNew().filter(want);
+  // As dockerd: the last N lines of the log, then only the streams asked for.
+  let first = readNew().filter(when);
   if (q.tail !== undefined && q.tail >= 0) first = q.tail === 0 ? [] : first.slice(-q.tail);
-  yield* first;
+  yield* first.filter(stream);
   if (!q.follow) return;
   let stopped = false;
   void q.stopped?.then(() => (stopped = true));
@@ -130,7 +131,7 @@ export async function* readLogs(file: string, q: LogQuery): AsyncGenerator<LogEn
   // what a person notices in `logs -f`.
   while (!q.signal?.aborted) {
     const wasStopped = stopped;
-    for (const e of readNew()) if (want(e)) yield e;
+    for (const e of readNew()) if (when(e) && stream(e)) yield e;
     if (wasStopped) return; // one last read after the container stopped, then done
     await sleep(100);
   }

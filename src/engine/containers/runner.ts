@@ -229,6 +229,7 @@ export class Runner {
     events.emit({ type: 'runtime.step', id, step: 'rootfs', ms: rootfsMs, detail: `${snap.driver}: ${snap.lowerdirs.length} layer(s) + a writable layer` });
     events.emit({ type: 'runtime.step', id, step: 'start', ms: performance.now() - tJob });
     events.emit({ type: 'container.start', id });
+    for (const m of rec.mounts) if (m.volume) events.emit({ type: 'volume.mount', name: m.volume, container: id, destination: m.destination });
     io.started();
     claimDrain(path.join(dir, 'io'));
     const exited = init.exited.then(() => this.finish(id, io));
@@ -304,6 +305,8 @@ export class Runner {
     await this.d.store.saveState(id, sf);
     const signal = code > 128 && code < 160 ? Object.entries(SIGNALS).find(([, n]) => n === code - 128)?.[0] : undefined;
     this.d.events.emit({ type: 'container.exit', id, exitCode: code, oomKilled: oom, reason: oom ? 'oom' : signal ? 'signaled' : 'exited', ...(signal ? { signal } : {}), ...(error ? { error } : {}) });
+    const rec = await this.d.store.record(id);
+    for (const m of rec?.mounts ?? []) if (m.volume) this.d.events.emit({ type: 'volume.unmount', name: m.volume, container: id, destination: m.destination });
     const info: ExitInfo = { StatusCode: code, OOMKilled: oom, ...(error ? { Error: error } : {}) };
     // Told before --rm removes it: a waiter learns the code even if the container is gone by then.
     this.lastExit.set(id, info);

@@ -74,7 +74,12 @@ export class InitPool {
     this.fill();
     if (next) {
       try {
-        return await next;
+        const p = await next;
+        // A warm init that died meanwhile (its watchdog saw no engine, or someone killed it)
+        // would fail the start with ENXIO on its job pipe: take a fresh one instead.
+        if (p.child.exitCode === null && p.child.signalCode === null && fs.existsSync(`/proc/${p.hostPid}`)) return p;
+        p.status.close();
+        fs.rmSync(p.dir, { recursive: true, force: true });
       } catch {
         // a warm start failed; try once more in the open, where the error is reported
       }
