@@ -4,12 +4,12 @@ import { parseArgs } from '../../../src/cli/args.ts';
 import { containerOptions, type FlagEnv, parseKvFile, parseNanoCpus, RUN_FLAGS } from '../../../src/cli/run-flags.ts';
 
 const files: Record<string, string> = {
-  '/work/app.env': '# comment\n\nA=1\n  B=two words\nFROM_HOST\nNOT_SET\n',
-  '/work/labels': 'team=blue\nsolo\n',
+  '/proj/app.env': '# comment\n\nA=1\n  B=two words\nFROM_HOST\nNOT_SET\n',
+  '/proj/labels': 'team=blue\nsolo\n',
 };
 const env: FlagEnv = {
   env: { FROM_HOST: 'h', HOME: '/root' },
-  cwd: '/work',
+  cwd: '/proj',
   readFile: (f) => {
     if (!(f in files)) throw Object.assign(new Error(`ENOENT: no such file or directory, open '${f}'`), { code: 'ENOENT' });
     return files[f]!;
@@ -39,7 +39,7 @@ describe('run flags → CreateRequest', () => {
     ['--entrypoint /bin/ls busybox -l', { Entrypoint: ['/bin/ls'], Cmd: ['-l'] }],
     ['--entrypoint= busybox', { Entrypoint: [''] }],
     ['-l a=b -l flag --label-file labels busybox', { Labels: { team: 'blue', a: 'b', flag: '' } }],
-    ['-v data:/data -v /host:/h:ro -v ./src:/src -v /anon busybox', { Volumes: { '/anon': {} }, HostConfig: { Binds: ['data:/data', '/host:/h:ro', '/work/src:/src'] } }],
+    ['-v data:/data -v /host:/h:ro -v ./src:/src -v /anon busybox', { Volumes: { '/anon': {} }, HostConfig: { Binds: ['data:/data', '/host:/h:ro', '/proj/src:/src'] } }],
     ['--mount type=volume,src=vol,dst=/v,readonly --mount type=tmpfs,dst=/t busybox', { HostConfig: { Mounts: [{ Type: 'volume', Source: 'vol', Target: '/v', ReadOnly: true }, { Type: 'tmpfs', Target: '/t' }] } }],
     ['-m 16m --memory-swap -1 --cpus 1.5 -c 512 --pids-limit 10 busybox', { HostConfig: { Memory: 16 * 1024 * 1024, MemorySwap: -1, NanoCpus: 1.5e9, CpuShares: 512, PidsLimit: 10 } }],
     ['--cpu-period 50000 --cpu-quota 25000 --memory 1g --memory-swap 2g busybox', { HostConfig: { CpuPeriod: 50000, CpuQuota: 25000, Memory: 2 ** 30, MemorySwap: 2 ** 31 } }],
