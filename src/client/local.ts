@@ -56,7 +56,7 @@ export class LocalEngineApi implements EngineApi {
   }
 
   async containerAttach(id: string, opts: { stdin: boolean; stdout: boolean; stderr: boolean }) {
-    return fromAttachment((await this.rt()).containers.attach(id, opts));
+    return fromAttachment(await (await this.rt()).containers.attach(id, opts));
   }
 
   async containerWait(id: string, condition?: 'not-running' | 'next-exit' | 'removed'): Promise<WaitResult> {

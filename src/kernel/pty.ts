@@ -3,7 +3,7 @@
 // terminal, so line editing, Ctrl-C (the line discipline turns it into SIGINT for the foreground
 // process group) and full-screen programs work as on a real terminal (pty(7)).
 import tty from 'node:tty';
-import { check, libc } from './libc.ts';
+import { check, libc, syscallNumber } from './libc.ts';
 
 const O_RDWR = 2;
 const O_NOCTTY = 0o400;
@@ -84,4 +84,19 @@ export function closeFd(fd: number): void {
 export function masterStream(fd: number): tty.ReadStream {
   const s = new tty.ReadStream(fd);
   return s;
+}
+
+/**
+ * Takes a copy of another process's open descriptor (pidfd_getfd(2), Linux 5.6): how a restarted
+ * engine gets back the master of a container's terminal from the process that kept it open.
+ */
+export function takeFd(pid: number, fd: number): number {
+  const l = libc();
+  const syscall = l.func('long syscall(long nr, long a, long b, long c)') as (nr: number, a: number, b: number, c: number) => number;
+  const pidfd = check(syscall(syscallNumber('pidfd_open'), pid, 0, 0), 'pidfd_open', String(pid));
+  try {
+    return check(syscall(syscallNumber('pidfd_getfd'), pidfd, fd, 0), 'pidfd_getfd', `${pid}/${fd}`);
+  } finally {
+    load().close(pidfd);
+  }
 }

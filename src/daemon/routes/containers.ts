@@ -38,7 +38,7 @@ async function attach(ctx: DaemonContext, c: Call): Promise<void> {
   const tty = (await rt.containers.inspect(id)).Config.Tty === true;
   const want = { stdin: flag(c.query, 'stdin'), stdout: flag(c.query, 'stdout'), stderr: flag(c.query, 'stderr') };
   const keys = detachKeyBytes(c.query.get('detachKeys') || 'ctrl-p,ctrl-q');
-  const attachment = flag(c.query, 'stream') ? rt.containers.attach(id, want) : undefined;
+  const attachment = flag(c.query, 'stream') ? await rt.containers.attach(id, want) : undefined;
   const s = c.hijack(!tty);
   if (flag(c.query, 'logs')) {
     for await (const e of rt.containers.logs(id, { stdout: want.stdout, stderr: want.stderr })) s.send(e.stream, Buffer.from(e.log));

@@ -20,6 +20,8 @@ export interface IoOptions {
   log?: string;
   /** Read the FIFOs a running container already has (its starter is gone) instead of making new ones. */
   adopt?: boolean;
+  /** With a terminal: the master of the container's existing pty (taken back after a restart). */
+  master?: number;
 }
 
 export class ContainerIO {
@@ -41,7 +43,7 @@ export class ContainerIO {
     }
     if (opts.log) this.log = new LogWriter(opts.log);
     if (opts.tty) {
-      const pty = openPty(opts.size);
+      const pty = opts.master !== undefined ? { master: opts.master, slave: '' } : openPty(opts.size);
       const stream = masterStream(pty.master);
       const ended = new Promise<void>((resolve) => {
         stream.on('data', (b: Buffer) => this.emit('stdout', b));
@@ -106,6 +108,11 @@ export class ContainerIO {
 
   resize(rows: number, cols: number): void {
     if (this.master) resizePty(this.master.fd, rows, cols);
+  }
+
+  /** The pty master's descriptor (a holder process keeps a copy, see runner.ts). */
+  get masterFd(): number | undefined {
+    return this.master?.fd;
   }
 
   get isTty(): boolean {

@@ -2,6 +2,7 @@
 // noticing the end, stop and kill. A container is watched by the engine process that started it
 // (it holds the streams and is the monitor's parent) — or, when that process is gone (a one-shot
 // command, an engine restart), by whoever asks next: the monitor's exit file is the truth.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { effectiveCaps } from '../../kernel/capabilities.ts';
 import type { CgroupManager, ContainerCgroup } from '../../kernel/cgroup/types.ts';
 import { namespaceInode } from '../../kernel/namespaces.ts';
+import { takeFd } from '../../kernel/pty.ts';
 import { SkiffError } from '../errors.ts';
 import type { EventBus, NamespaceType } from '../events.ts';
 import type { Snapshotter } from '../snapshot/types.ts';
@@ -222,7 +224,8 @@ export class Runner {
       throw Object.assign(new SkiffError('RUNTIME', outcome.error, outcome.hint), { exitCode: outcome.exitCode });
     }
 
-    const run: RunInfo = { hostPid: init.hostPid, monitorPid: init.child.pid ?? 0, ns: init.hello.ns, initDir: init.dir, tty, stdin: rec.config.OpenStdin === true, ...(cg ? { cgroup: id } : {}) };
+    const holder = tty ? holdTerminal(io.masterFd!) : undefined;
+    const run: RunInfo = { hostPid: init.hostPid, monitorPid: init.child.pid ?? 0, ns: init.hello.ns, initDir: init.dir, tty, stdin: rec.config.OpenStdin === true, ...(cg ? { cgroup: id } : {}), ...(holder ? { ptyHolder: holder } : {}) };
     sf.state = { ...sf.state, Status: 'running', Running: true, Pid: init.hostPid, ExitCode: 0, Error: '', OOMKilled: false, StartedAt: new Date().toISOString(), FinishedAt: NEVER };
     sf.run = run;
     await store.saveState(id, sf);
@@ -244,12 +247,15 @@ export class Runner {
    * terminal there is nothing to adopt: the terminal went with the process that held it.
    */
   adopt(id: string, sf: StateFile): void {
-    if (this.live.has(id) || sf.state.Status !== 'running' || !sf.run || sf.run.tty) return;
+    if (this.live.has(id) || sf.state.Status !== 'running' || !sf.run) return;
+    if (sf.run.tty && !(sf.run.ptyHolder && isHolder(sf.run.ptyHolder))) return; // its terminal is gone
     const ioDir = path.join(this.d.store.dir(id), 'io');
     if (!claimDrain(ioDir)) return;
     let io: ContainerIO;
     try {
-      io = new ContainerIO(ioDir, { tty: false, stdin: false, log: this.d.store.logPath(id), adopt: true });
+      io = sf.run.tty
+        ? new ContainerIO(ioDir, { tty: true, stdin: false, log: this.d.store.logPath(id), adopt: true, master: takeFd(sf.run.ptyHolder!, 3) })
+        : new ContainerIO(ioDir, { tty: false, stdin: false, log: this.d.store.logPath(id), adopt: true });
     } catch {
       releaseDrain(ioDir);
       return;
@@ -298,6 +304,7 @@ export class Runner {
     }
     await cg?.destroy().catch(() => {});
     if (sf.run?.initDir) fs.rmSync(sf.run.initDir, { recursive: true, force: true });
+    if (sf.run?.ptyHolder && isHolder(sf.run.ptyHolder)) process.kill(sf.run.ptyHolder, 'SIGKILL');
     const now = await this.d.store.state(id);
     if (now && now.state.Status !== 'running') return { StatusCode: now.state.ExitCode, OOMKilled: now.state.OOMKilled, ...(now.state.Error ? { Error: now.state.Error } : {}) };
     sf.state = { ...sf.state, Status: 'exited', Running: false, Pid: 0, ExitCode: code, OOMKilled: oom, Error: error, FinishedAt: new Date().toISOString() };
@@ -404,6 +411,30 @@ export class Runner {
       releaseDrain(path.join(this.d.store.dir(id), 'io'));
     }
     this.live.clear();
+  }
+}
+
+const HOLD = ['sleep', '2147483647'];
+
+/**
+ * A terminal's master closes when the last process holding it does — with the engine, and the
+ * shell in the container would get a hang-up. So a do-nothing process keeps a copy (as its fd 3):
+ * the terminal lives as long as the container, and a restarted engine takes the master back
+ * from it (pidfd_getfd). Docker's containerd-shim does the same job.
+ */
+function holdTerminal(master: number): number | undefined {
+  const child = spawn(HOLD[0]!, HOLD.slice(1), { detached: true, stdio: ['ignore', 'ignore', 'ignore', master] });
+  child.on('error', () => {});
+  child.unref();
+  return child.pid;
+}
+
+/** Whether `pid` is still our terminal holder (and not a reused PID). */
+function isHolder(pid: number): boolean {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8') === HOLD.join('\0') + '\0';
+  } catch {
+    return false;
   }
 }
 

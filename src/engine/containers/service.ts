@@ -292,8 +292,9 @@ export class ContainerService {
   }
 
   /** A client's connection to the streams (before start, as `run` does, or while it runs). */
-  attach(input: string, want: { stdin: boolean; stdout: boolean; stderr: boolean }): Attachment {
-    return this.d.runner.attach(this.resolve(input), want);
+  async attach(input: string, want: { stdin: boolean; stdout: boolean; stderr: boolean }): Promise<Attachment> {
+    const { id } = await this.load(input); // a running container whose starter is gone is adopted first
+    return this.d.runner.attach(id, want);
   }
 
   /** `top`: the host's `ps -ef`, kept to the container's processes (what Docker does). */

@@ -44,6 +44,9 @@ export interface RunInfo {
   stdin: boolean;
   /** The cgroup (its name under the engine's container parent), when one was made. */
   cgroup?: string;
+  /** With -t: the process that keeps a copy of the terminal's master open (fd 3), so the
+   *  terminal outlives the engine that made it. */
+  ptyHolder?: number;
 }
 
 export interface StateFile {

@@ -60,7 +60,7 @@ describe.skipIf(!canRunContainers)(`exec, attach and terminals (${needsRoot})`, 
 
   it('attach before start sees all output, and stdin reaches the process (-i)', async () => {
     const { Id } = await c.create({ Image: 'busybox', Cmd: ['sh', '-c', 'echo first; read line; echo "got $line"; cat; echo done >&2'], OpenStdin: true, StdinOnce: true });
-    const a = c.attach(Id, { stdin: true, stdout: true, stderr: true });
+    const a = await c.attach(Id, { stdin: true, stdout: true, stderr: true });
     a.write('hello\n'); // typed before the container even runs
     const out = collect(a.output());
     await c.start(Id);
@@ -72,7 +72,7 @@ describe.skipIf(!canRunContainers)(`exec, attach and terminals (${needsRoot})`, 
 
   it('-t gives a pseudo-terminal: a tty, its size, a resize, and Ctrl-C as SIGINT', async () => {
     const { Id } = await c.create({ Image: 'busybox', Cmd: ['sh'], Tty: true, OpenStdin: true });
-    const a = c.attach(Id, { stdin: true, stdout: true, stderr: true });
+    const a = await c.attach(Id, { stdin: true, stdout: true, stderr: true });
     let screen = '';
     const done = (async () => {
       for await (const ch of a.output()) screen += ch.data.toString();
@@ -107,5 +107,35 @@ describe.skipIf(!canRunContainers)(`exec, attach and terminals (${needsRoot})`, 
     const tail: string[] = [];
     for await (const e of c.logs(Id, { tail: 1 })) tail.push(e.log);
     expect(tail).toEqual(['line 3\n']);
+  });
+});
+
+describe.skipIf(!canRunContainers)(`a terminal outlives its engine (${needsRoot})`, () => {
+  it('a -t container keeps its shell when the engine goes; the next engine takes its terminal back', async () => {
+    const init = await buildInit();
+    const t = await containerEngine(init.script);
+    try {
+      const c = await t.engine.containers();
+      const { Id } = await c.create({ Image: 'busybox', Cmd: ['sh', '-c', 'read x; echo "got $x"; exit 6'], Tty: true, OpenStdin: true });
+      await c.start(Id);
+      await t.engine.close(); // the master this engine held is closed; the holder's copy keeps the terminal
+      await new Promise((r) => setTimeout(r, 200));
+      const { Engine } = await import('../../../src/engine/engine.ts');
+      t.engine = await Engine.open(t.root, { initScript: init.script, cgroupParent: t.cgroupParent });
+      const c2 = await t.engine.containers();
+      expect((await c2.inspect(Id)).State.Status).toBe('running'); // no hang-up reached the shell
+      const a = await c2.attach(Id, { stdin: true, stdout: true, stderr: true });
+      let screen = '';
+      const done = (async () => {
+        for await (const ch of a.output()) screen += ch.data.toString();
+      })();
+      a.write('hello\r');
+      expect((await c2.wait(Id)).StatusCode).toBe(6);
+      await done;
+      expect(screen).toContain('got hello');
+    } finally {
+      await t.dispose();
+      init.dispose();
+    }
   });
 });
