@@ -4,10 +4,10 @@
 // into blobs/ and the directory into layers/<chainID>. Any failure throws both away.
 //
 //   registry ──▶ BlobWriter (sha256 of compressed bytes, ingest file)
-//              └▶ gunzip ──▶ DiffID hash ──▶ tar unpack ──▶ layers/.tmp-…/diff
+//              └▶ gunzip ──▶ DiffID hash ──▶ tar unpack (a worker thread) ──▶ layers/.tmp-…/diff
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { PassThrough, Transform, type Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { type Digest, shortId } from '../digest.ts';
 import { SkiffError } from '../errors.ts';
 import type { Descriptor } from '../oci.ts';
@@ -35,25 +35,18 @@ export interface LayerJobInput {
 /** Unpacks the uncompressed tar stream while hashing it; resolves to the DiffID and counts. */
 async function unpackHashed(compressed: Readable, mediaType: string, dest: string, signal?: AbortSignal): Promise<{ diffId: Digest; stats: UnpackStats }> {
   const hash = createHash('sha256');
-  const hasher = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      hash.update(chunk);
-      cb(null, chunk);
-    },
-  });
   const inflate = decompressor(compressionOf(mediaType));
-  const tarStream = inflate ? compressed.pipe(inflate) : compressed;
-  inflate?.on('error', (e) => hasher.destroy(e));
-  compressed.on('error', (e) => hasher.destroy(e));
-  const unpacked = unpackLayer(tarStream.pipe(hasher), dest, { signal });
+  const tar = inflate ? compressed.pipe(inflate) : compressed;
+  if (inflate) compressed.on('error', (e) => inflate.destroy(e));
   try {
-    const [stats] = await Promise.all([unpacked, once(hasher, 'end')]);
+    const stats = await unpackLayer(tar, dest, { signal, tap: (chunk) => hash.update(chunk) });
     return { diffId: `sha256:${hash.digest('hex')}`, stats };
   } catch (e) {
     // Detach the broken chain so the caller can keep draining `compressed` without buffering.
-    compressed.unpipe();
-    inflate?.destroy();
-    hasher.destroy();
+    if (inflate) {
+      compressed.unpipe(inflate);
+      inflate.destroy();
+    }
     throw e;
   }
 }
@@ -109,6 +102,7 @@ async function downloadAndUnpack(j: LayerJobInput, dest: string): Promise<Unpack
     }, { onProgress: (n) => j.progress('downloading', n), signal: j.signal });
     feed.end();
     writer.verify(); // a corrupted or truncated blob is reported as such, whatever unpack said
+    writer.flush(); // to disk while the unpack finishes; commit() waits for it
     j.progress('extracting', j.desc.size);
     await failed;
     if (unpackError) throw unpackError;

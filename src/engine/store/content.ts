@@ -14,10 +14,16 @@ import { SkiffError } from '../errors.ts';
 import { fsyncDir, writeFileAtomic } from './atomic.ts';
 import { ownerGone } from './lock.ts';
 
+/** Written bytes between two background flushes (see BlobWriter.write). */
+const FLUSH_EVERY = 16 << 20;
+
 export class BlobWriter {
   private readonly hash: Hash = createHash('sha256');
   private written = 0;
   private closed = false;
+  private unflushed = 0;
+  /** The flush under way, if any: at most one at a time. */
+  private flushing: Promise<void> | undefined;
 
   constructor(
     private readonly fh: fs.FileHandle,
@@ -49,6 +55,18 @@ export class BlobWriter {
     this.hash.update(chunk);
     this.written += chunk.length;
     await this.fh.write(chunk);
+    // A big blob is flushed to disk while it downloads, not all at the end: commit()'s fsync then
+    // has little left to write, and the disk works while the CPUs unpack.
+    this.unflushed += chunk.length;
+    if (this.unflushed >= FLUSH_EVERY) this.flush();
+  }
+
+  /** Starts writing what was written so far to disk, in the background (commit() waits for it). */
+  flush(): void {
+    if (this.flushing || this.closed) return;
+    this.unflushed = 0;
+    this.flushing = this.fh.datasync().finally(() => (this.flushing = undefined));
+    this.flushing.catch(() => {}); // commit()'s own fsync reports a failing disk
   }
 
   /** Checks size and digest of what was written so far, without committing. */
@@ -67,6 +85,7 @@ export class BlobWriter {
     const digest = this.expected ?? this.actual();
     try {
       this.verify();
+      await this.flushing?.catch(() => {});
       await this.fh.sync();
     } catch (e) {
       await this.abort();
@@ -83,6 +102,7 @@ export class BlobWriter {
   async abort(): Promise<void> {
     if (!this.closed) {
       this.closed = true;
+      await this.flushing?.catch(() => {});
       await this.fh.close().catch(() => {});
     }
     await fs.rm(this.tmpPath, { force: true });

@@ -1,69 +1,67 @@
 // Unpacking a layer tar into a directory in overlayfs form, streaming (the tar may still be
-// downloading). Layer semantics per image-spec layer.md; the overlay form and the safety rules are
-// in writer.ts, which does the file system work.
+// downloading). Layer semantics per image-spec layer.md; tar.ts reads the archive and writer.ts
+// makes the files, with the overlay form and the safety rules.
 //
-// Two threads share the work when they can: this one parses the tar (and, in a pull, hashes and
-// downloads), while a worker thread makes the files, in order — so parsing and the thousands of
-// file-creating system calls run on two cores at once, as `tar -xzf` does with gzip and tar. Where
-// the worker's script is not built (tests run the TypeScript sources), the writer runs here.
+// Where the work runs: a layer is thousands of file-creating system calls, the longest part of a
+// pull. So by default a worker thread parses the tar and makes the files while this thread
+// downloads, decompresses and hashes — two cores at once, as `tar -xzf` runs gzip and tar. The
+// bytes reach the worker through shared memory (ring.ts). Where the worker's script is not built
+// (tests run the TypeScript sources), everything runs here, in the same order.
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import tarStream from 'tar-stream';
 import { SkiffError } from '../errors.ts';
-import { type Header, LayerWriter, type UnpackStats } from './writer.ts';
+import { ringMemory, RingWriter } from './ring.ts';
+import { TarReader } from './tar.ts';
+import { LayerWriter, type UnpackStats } from './writer.ts';
 
 export type { UnpackStats } from './writer.ts';
 
 export interface UnpackOptions {
-  onEntry?: (name: string, size: number) => void;
   signal?: AbortSignal;
-  /** Where to run the file writer: a worker thread when its script exists (default), or here. */
+  /** Where to parse and write: a worker thread when its script exists (default), or here. */
   thread?: 'worker' | 'here';
   /** The worker's built script, when not beside this module (tests of the worker path). */
   workerScript?: string;
+  /** Sees every byte of the tar, in order, before it is unpacked (for the DiffID hash). */
+  tap?: (chunk: Buffer) => void;
 }
 
-/** The messages the worker understands, sent in batches. */
-export type WriterOp = { op: 'begin'; h: Header } | { op: 'data'; b: Uint8Array } | { op: 'end' };
-
-interface Sink {
-  begin(h: Header): void;
-  data(b: Buffer): void;
-  end(): void;
-  /** Lets the writer catch up when it is far behind (bounded memory). */
-  drain(): Promise<void>;
+/** Takes the tar's bytes in order; write() returns a promise only when the caller must wait. */
+interface Unpacker {
+  write(chunk: Buffer): Promise<void> | undefined;
   finish(): Promise<UnpackStats>;
-  dispose(): void;
+  /** Stops, and resolves only when nothing more will be written (the caller may then delete). */
+  dispose(): Promise<void>;
 }
 
-class HereSink implements Sink {
-  constructor(private readonly w: LayerWriter) {}
-  begin(h: Header): void {
-    this.w.begin(h);
+class HereUnpacker implements Unpacker {
+  private readonly writer: LayerWriter;
+  private readonly tar: TarReader;
+  constructor(dest: string, startedEmpty: boolean) {
+    this.writer = new LayerWriter(dest, startedEmpty);
+    this.tar = new TarReader(this.writer);
   }
-  data(b: Buffer): void {
-    this.w.data(b);
+  write(chunk: Buffer): undefined {
+    this.tar.write(chunk);
   }
-  end(): void {
-    this.w.end();
-  }
-  async drain(): Promise<void> {}
   async finish(): Promise<UnpackStats> {
-    this.w.finish();
-    return this.w.stats;
+    this.tar.close();
+    this.writer.finish();
+    return this.writer.stats;
   }
-  dispose(): void {
-    this.w.abandon();
+  async dispose(): Promise<void> {
+    this.writer.abandon();
   }
 }
 
-const BATCH_BYTES = 1 << 20;
-const MAX_BEHIND = 32 << 20;
+/** How far the worker may fall behind the decompressor (a stretch of tiny files is slow to make)
+ *  before the decompressor waits. The memory is touched once and reused for every layer byte. */
+const RING_BYTES = 8 << 20;
 
-function workerScript(): string | undefined {
+function builtWorkerScript(): string | undefined {
   // In the bundle this module is dist/skiff.js and the worker dist/unpack-worker.js.
   const here = fileURLToPath(import.meta.url);
   if (!here.endsWith('.js')) return undefined;
@@ -71,114 +69,137 @@ function workerScript(): string | undefined {
   return existsSync(script) ? script : undefined;
 }
 
-class WorkerSink implements Sink {
+type WorkerError = { code: string; message: string; hint?: string; errno?: string; syscall?: string };
+
+class WorkerUnpacker implements Unpacker {
+  private readonly ring = new RingWriter(ringMemory(RING_BYTES));
   private readonly worker: Worker;
-  private batch: WriterOp[] = [];
-  private batchBytes = 0;
-  private sent = 0;
-  private done = 0;
+  private readonly result: Promise<UnpackStats>;
+  /** Rejects when the worker fails; never resolves. Ends a wait for room in the ring. */
+  private readonly failed: Promise<never>;
   private failure: unknown;
-  private waiters: (() => void)[] = [];
-  private result: Promise<UnpackStats>;
 
   constructor(script: string, dest: string, startedEmpty: boolean) {
-    this.worker = new Worker(script, { workerData: { dest, startedEmpty } });
+    this.worker = new Worker(script, { workerData: { dest, startedEmpty, ring: this.ring.memory } });
     this.result = new Promise((resolve, reject) => {
-      this.worker.on('message', (m: { ack?: number; stats?: UnpackStats; error?: { code: string; message: string; hint?: string; errno?: string } }) => {
-        if (m.ack !== undefined) {
-          this.done = m.ack;
-          this.wake();
-        }
+      const fail = (e: unknown) => {
+        this.failure ??= e;
+        reject(e);
+      };
+      this.worker.on('message', (m: { stats?: UnpackStats; error?: WorkerError }) => {
         if (m.stats) resolve(m.stats);
         if (m.error) {
-          const e = m.error.code === 'ERRNO'
-            ? Object.assign(new Error(m.error.message), { code: m.error.errno, syscall: 'unpack' })
-            : new SkiffError(m.error.code as never, m.error.message, m.error.hint);
-          this.failure = e;
-          this.wake();
-          reject(e);
+          const e = m.error;
+          fail(e.code === 'ERRNO'
+            ? Object.assign(new Error(e.message), { code: e.errno, syscall: e.syscall ?? 'unpack' })
+            : new SkiffError(e.code as never, e.message, e.hint));
         }
       });
-      this.worker.on('error', (e) => {
-        this.failure = e;
-        this.wake();
-        reject(e);
-      });
+      this.worker.on('error', fail);
+      // After a result this changes nothing; without one, it is the worker dying silently.
+      this.worker.on('exit', (code) => fail(new Error(`the unpack worker stopped without a result (exit code ${code})`)));
     });
+    this.failed = new Promise<never>((_, reject) => void this.result.catch(reject));
     this.result.catch(() => {});
+    this.failed.catch(() => {});
   }
 
-  private wake(): void {
-    for (const w of this.waiters.splice(0)) w();
-  }
-
-  private push(op: WriterOp, bytes: number): void {
+  write(chunk: Buffer): Promise<void> | undefined {
     if (this.failure) throw this.failure;
-    this.batch.push(op);
-    this.batchBytes += bytes + 64;
-    if (this.batchBytes >= BATCH_BYTES || this.batch.length >= 512) this.flush();
-  }
-
-  private flush(): void {
-    if (this.batch.length === 0) return;
-    this.sent += this.batchBytes;
-    this.worker.postMessage({ ops: this.batch, upto: this.sent });
-    this.batch = [];
-    this.batchBytes = 0;
-  }
-
-  begin(h: Header): void {
-    const { pax, ...rest } = h as Header & { pax?: Record<string, string> | null };
-    this.push({ op: 'begin', h: { ...rest, ...(pax ? { pax } : {}) } as Header }, 0);
-  }
-  data(b: Buffer): void {
-    this.push({ op: 'data', b }, b.length);
-  }
-  end(): void {
-    this.push({ op: 'end' }, 0);
-  }
-  async drain(): Promise<void> {
-    while (!this.failure && this.sent - this.done > MAX_BEHIND) await new Promise<void>((r) => this.waiters.push(r));
-    if (this.failure) throw this.failure;
+    return this.ring.write(chunk, this.failed);
   }
   async finish(): Promise<UnpackStats> {
-    this.flush();
-    this.worker.postMessage({ finish: true });
+    this.ring.close();
     try {
       return await this.result;
     } finally {
       void this.worker.terminate();
     }
   }
-  dispose(): void {
-    void this.worker.terminate();
+  async dispose(): Promise<void> {
+    this.ring.abort();
+    // A file system call under way finishes first; after exit, the worker writes nothing more.
+    await this.worker.terminate();
   }
 }
 
+/**
+ * Feeds every chunk of `source` to the unpacker, pausing the source while the unpacker is full.
+ *
+ * A chunk is taken on in a microtask, not in the 'data' event itself: zlib emits its output before
+ * it hands the next piece of input to its thread, so work done inside the event (hashing, copying)
+ * would keep the decompressor waiting; a microtask runs just after, while it decompresses.
+ */
+function feed(source: Readable, u: Unpacker, opts: UnpackOptions): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const queue: Buffer[] = [];
+    let scheduled = false;
+    let waiting: Promise<void> | undefined; // the unpacker is full until this settles
+    let ended = false;
+    let done = false;
+    const fail = (e: unknown) => {
+      if (done) return;
+      done = true;
+      queue.length = 0;
+      source.off('data', onData);
+      source.pause();
+      reject(e);
+    };
+    const take = () => {
+      scheduled = false;
+      try {
+        while (!done && !waiting && queue.length) {
+          if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
+          const chunk = queue.shift()!;
+          opts.tap?.(chunk);
+          const wait = u.write(chunk);
+          if (wait) {
+            source.pause();
+            waiting = wait.then(() => {
+              waiting = undefined;
+              take();
+              if (!done && !waiting) source.resume();
+            });
+            waiting.catch(fail);
+          }
+        }
+        if (!done && ended && !waiting && queue.length === 0) {
+          done = true;
+          resolve();
+        }
+      } catch (e) {
+        fail(e);
+      }
+    };
+    // 'data' events rather than async iteration: read() would join chunks that arrive together.
+    const onData = (chunk: Buffer) => {
+      queue.push(chunk);
+      if (!scheduled) {
+        scheduled = true;
+        queueMicrotask(take);
+      }
+    };
+    source.on('data', onData);
+    source.on('error', fail);
+    source.once('end', () => {
+      ended = true;
+      if (!scheduled) take();
+    });
+  });
+}
+
 export async function unpackLayer(tar: AsyncIterable<Buffer> | NodeJS.ReadableStream, dest: string, opts: UnpackOptions = {}): Promise<UnpackStats> {
-  const extract = tarStream.extract();
   const source = tar instanceof Readable ? tar : Readable.from(tar as AsyncIterable<Buffer>);
-  source.on('error', (e) => extract.destroy(e));
-  source.pipe(extract);
   const abs = path.resolve(dest);
   const startedEmpty = readdirSync(abs).length === 0;
-  const script = opts.thread === 'here' ? undefined : (opts.workerScript ?? workerScript());
-  const sink: Sink = script ? new WorkerSink(script, abs, startedEmpty) : new HereSink(new LayerWriter(abs, startedEmpty));
+  const script = opts.thread === 'here' ? undefined : (opts.workerScript ?? builtWorkerScript());
+  const unpacker: Unpacker = script ? new WorkerUnpacker(script, abs, startedEmpty) : new HereUnpacker(abs, startedEmpty);
   try {
-    for await (const entry of extract) {
-      if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
-      const h = entry.header as Header;
-      opts.onEntry?.(h.name, h.size ?? 0);
-      sink.begin(h);
-      for await (const chunk of entry as AsyncIterable<Buffer>) sink.data(chunk);
-      sink.end();
-      await sink.drain();
-    }
-    return await sink.finish();
+    await feed(source, unpacker, opts);
+    return await unpacker.finish();
   } catch (e) {
-    source.unpipe(extract);
-    extract.destroy();
-    sink.dispose();
+    // The source is the caller's: it stops being read here, and the caller decides what else.
+    await unpacker.dispose();
     if (e instanceof SkiffError) throw e;
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'ENOSPC') throw new SkiffError('STORE', 'the disk is full while unpacking a layer', 'free some space (skiff image prune -a) and pull again', { cause: e });

@@ -1,39 +1,38 @@
-// The worker thread that makes a layer's files (writer.ts), fed in order by unpack.ts. It answers
-// each batch with how far it got (for back-pressure), and the first error ends its work.
+// The worker thread that unpacks a layer: it reads the tar's bytes from the shared ring that
+// unpack.ts fills (ring.ts), parses them (tar.ts) and makes the files (writer.ts). It has nothing
+// else to do, so it blocks while it waits for bytes. It reports once: the counts, or the first error.
 import { parentPort, workerData } from 'node:worker_threads';
 import { SkiffError } from '../errors.ts';
-import type { WriterOp } from './unpack.ts';
+import { type RingMemory, RingReader } from './ring.ts';
+import { TarReader } from './tar.ts';
 import { LayerWriter } from './writer.ts';
 
-const { dest, startedEmpty } = workerData as { dest: string; startedEmpty: boolean };
-const writer = new LayerWriter(dest, startedEmpty);
-let failed = false;
+const { dest, startedEmpty, ring } = workerData as { dest: string; startedEmpty: boolean; ring: RingMemory };
 
-function report(e: unknown): void {
-  failed = true;
-  writer.abandon();
-  const err = e as NodeJS.ErrnoException;
-  parentPort!.postMessage({
-    error: e instanceof SkiffError
-      ? { code: e.code, message: e.message, hint: e.hint }
-      : { code: 'ERRNO', errno: err.code, message: err.message ?? String(e) },
-  });
+function run(): void {
+  const writer = new LayerWriter(dest, startedEmpty);
+  const tar = new TarReader(writer);
+  const input = new RingReader(ring);
+  try {
+    for (;;) {
+      const bytes = input.next();
+      if (bytes === 'aborted') return writer.abandon(); // the pull failed elsewhere: nobody waits for us
+      if (bytes === null) break;
+      tar.write(bytes);
+      input.release(bytes.length);
+    }
+    tar.close();
+    writer.finish();
+    parentPort!.postMessage({ stats: writer.stats });
+  } catch (e) {
+    writer.abandon();
+    const err = e as NodeJS.ErrnoException;
+    parentPort!.postMessage({
+      error: e instanceof SkiffError
+        ? { code: e.code, message: e.message, hint: e.hint }
+        : { code: 'ERRNO', errno: err.code, syscall: err.syscall, message: err.message ?? String(e) },
+    });
+  }
 }
 
-parentPort!.on('message', (m: { ops?: WriterOp[]; upto?: number; finish?: boolean }) => {
-  if (failed) return;
-  try {
-    for (const op of m.ops ?? []) {
-      if (op.op === 'begin') writer.begin(op.h);
-      else if (op.op === 'data') writer.data(op.b);
-      else writer.end();
-    }
-    if (m.upto !== undefined) parentPort!.postMessage({ ack: m.upto });
-    if (m.finish) {
-      writer.finish();
-      parentPort!.postMessage({ stats: writer.stats });
-    }
-  } catch (e) {
-    report(e);
-  }
-});
+run();

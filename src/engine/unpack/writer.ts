@@ -1,5 +1,5 @@
 // Writing one layer's entries into a directory in overlayfs form — the file system half of
-// unpacking (unpack.ts parses the tar and feeds this, in this thread or in a worker thread).
+// unpacking (tar.ts parses the tar and calls this, in a worker thread or in the caller's).
 //   .wh.NAME       → a character device 0/0 named NAME (an overlay whiteout: hides NAME below)
 //   .wh..wh..opq   → xattr trusted.overlay.opaque=y on its directory (hides everything below)
 // Safety: every entry lands inside `dest`. Names are cleaned (paths.ts); a parent directory that
@@ -11,17 +11,17 @@
 // round trip per call costs more than the call.
 import fs from 'node:fs';
 import path from 'node:path';
-import type tarStream from 'tar-stream';
 import { lsetxattr, mknod, S_IFBLK, S_IFCHR, S_IFIFO } from '../../kernel/fs.ts';
 import { SkiffError } from '../errors.ts';
 import { classify, cleanEntryPath } from './paths.ts';
+import type { Header, TarSink } from './tar.ts';
 
 export interface UnpackStats {
   files: number; // entries written (whiteouts and opaque markers included)
   bytes: number; // sum of regular file sizes
 }
 
-export type Header = tarStream.Header & { pax?: Record<string, string> | null };
+export type { Header } from './tar.ts';
 
 const isRoot = process.getuid?.() === 0;
 // The umask decides which mode bits open(2) may set; a file whose mode survives it needs no
@@ -32,7 +32,7 @@ function unsafe(name: string, why: string): SkiffError {
   return new SkiffError('UNSAFE_LAYER', `layer entry ${JSON.stringify(name)} ${why}`, 'the layer is corrupt or hostile; it was not unpacked');
 }
 
-export class LayerWriter {
+export class LayerWriter implements TarSink {
   /** The regular file being written, between begin() and end(). */
   private open: { fd: number; rel: string; p: string; h: Header; mode: number; mtime: Date } | undefined;
 
@@ -114,11 +114,9 @@ export class LayerWriter {
   }
 
   private xattrs(p: string, h: Header): void {
-    if (!h.pax) return;
-    for (const [k, v] of Object.entries(h.pax)) {
-      if (!k.startsWith('SCHILY.xattr.')) continue;
+    for (const [name, value] of h.xattrs ?? []) {
       try {
-        lsetxattr(p, k.slice('SCHILY.xattr.'.length), Buffer.from(v, 'utf8'));
+        lsetxattr(p, name, value);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EPERM') throw e;
@@ -173,9 +171,7 @@ export class LayerWriter {
         return;
       }
       case 'file':
-      case 'contiguous-file':
-      case undefined:
-      case null: {
+      case 'contiguous-file': {
         this.replace(rel, false);
         const fd = fs.openSync(p, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, mode & 0o777);
         this.open = { fd, rel, p, h, mode, mtime };
@@ -222,8 +218,9 @@ export class LayerWriter {
   }
 
   data(chunk: Uint8Array): void {
-    if (!this.open) return; // bodies of non-file entries (there should be none) are ignored
-    fs.writeSync(this.open.fd, chunk);
+    if (!this.open) return; // the body of an old-style directory ("name/" typed as a file) is ignored
+    // write(2) may write less than asked (a signal, a disk filling up): go on until all is written.
+    for (let at = 0; at < chunk.length; ) at += fs.writeSync(this.open.fd, chunk, at, chunk.length - at);
     this.stats.bytes += chunk.length;
   }
 
