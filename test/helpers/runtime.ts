@@ -5,7 +5,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Engine, type RuntimeOptions } from '../../src/engine/engine.ts';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { Engine, type Runtime, type RuntimeOptions } from '../../src/engine/engine.ts';
 import type { EngineEvent } from '../../src/engine/events.ts';
 import { buildBaseImage } from '../../src/engine/image/base.ts';
 import { bundleForTest } from './worker-build.ts';
@@ -87,4 +88,44 @@ export function processesUsing(dir: string): string[] {
     }
   }
   return out;
+}
+
+export interface ContainerSuite {
+  readonly initScript: string;
+  readonly t: TestEngine;
+  readonly rt: Runtime;
+}
+
+/**
+ * For a describe block: an engine with busybox:latest before its tests; after them every container
+ * removed and nothing left behind — no mounts under the data root, no cgroups, no processes.
+ */
+export function containerSuite(opts: RuntimeOptions = {}): ContainerSuite {
+  let init: Awaited<ReturnType<typeof buildInit>> | undefined;
+  let t: TestEngine | undefined;
+  let rt: Runtime | undefined;
+  beforeAll(async () => {
+    init = await buildInit();
+    t = await containerEngine(init.script, opts);
+    rt = await t.engine.runtime();
+  }, 120_000);
+  afterAll(async () => {
+    await t?.dispose();
+    init?.dispose();
+    if (!t) return;
+    expect(mountsUnder(t.root)).toEqual([]);
+    expect(cgroupsLeft(t.cgroupParent)).toEqual([]);
+    expect(processesUsing(t.root)).toEqual([]);
+  }, 60_000);
+  return {
+    get initScript() {
+      return init!.script;
+    },
+    get t() {
+      return t!;
+    },
+    get rt() {
+      return rt!;
+    },
+  };
 }

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecService } from '../../../src/engine/containers/exec.ts';
 import type { ContainerService } from '../../../src/engine/containers/service.ts';
-import { buildInit, canRunContainers, containerEngine, needsRoot, type TestEngine } from '../../helpers/runtime.ts';
+import { buildInit, canRunContainers, containerEngine, containerSuite, needsRoot, type TestEngine } from '../../helpers/runtime.ts';
 
 async function collect(a: AsyncIterable<{ stream: string; data: Buffer }>): Promise<Record<string, string>> {
   const out: Record<string, string> = { stdout: '', stderr: '' };
@@ -13,20 +13,14 @@ async function collect(a: AsyncIterable<{ stream: string; data: Buffer }>): Prom
 }
 
 describe.skipIf(!canRunContainers)(`exec, attach and terminals (${needsRoot})`, () => {
-  let init: Awaited<ReturnType<typeof buildInit>>;
+  const s = containerSuite();
   let t: TestEngine;
   let c: ContainerService;
   let x: ExecService;
-  beforeAll(async () => {
-    init = await buildInit();
-    t = await containerEngine(init.script);
-    const rt = await t.engine.runtime();
-    c = rt.containers;
-    x = rt.exec;
-  });
-  afterAll(async () => {
-    await t?.dispose();
-    init?.dispose();
+  beforeAll(() => {
+    t = s.t;
+    c = s.rt.containers;
+    x = s.rt.exec;
   });
 
   it('exec runs in the same namespaces and cgroup as the main process', async () => {

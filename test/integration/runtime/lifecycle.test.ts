@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../../src/engine/engine.ts';
 import type { ContainerService } from '../../../src/engine/containers/service.ts';
-import { buildInit, canRunContainers, cgroupsLeft, containerEngine, mountsUnder, needsRoot, processesUsing, type TestEngine } from '../../helpers/runtime.ts';
+import { buildInit, canRunContainers, cgroupsLeft, containerEngine, containerSuite, needsRoot, type TestEngine } from '../../helpers/runtime.ts';
 
 async function logsOf(c: ContainerService, id: string): Promise<string> {
   let s = '';
@@ -16,20 +16,12 @@ async function logsOf(c: ContainerService, id: string): Promise<string> {
 }
 
 describe.skipIf(!canRunContainers)(`container lifecycle (${needsRoot})`, () => {
-  let init: Awaited<ReturnType<typeof buildInit>>;
+  const s = containerSuite();
   let t: TestEngine;
   let c: ContainerService;
-  beforeAll(async () => {
-    init = await buildInit();
-    t = await containerEngine(init.script);
-    c = await t.engine.containers();
-  });
-  afterAll(async () => {
-    await t?.dispose();
-    init?.dispose();
-    expect(mountsUnder(t.root)).toEqual([]);
-    expect(cgroupsLeft(t.cgroupParent)).toEqual([]);
-    expect(processesUsing(t.root)).toEqual([]);
+  beforeAll(() => {
+    t = s.t;
+    c = s.rt.containers;
   });
 
   it('restart keeps the files of the writable layer and counts restarts', async () => {
@@ -46,7 +38,7 @@ describe.skipIf(!canRunContainers)(`container lifecycle (${needsRoot})`, () => {
     const { Id } = await c.create({ Image: 'busybox', Cmd: ['sh', '-c', 'echo before; sleep 0.8; echo after; exit 7'] });
     await c.start(Id);
     await t.engine.close(); // the first engine lets go: the container keeps running
-    const other = await Engine.open(t.root, { initScript: init.script, cgroupParent: t.cgroupParent });
+    const other = await Engine.open(t.root, { initScript: s.initScript, cgroupParent: t.cgroupParent });
     try {
       const c2 = await other.containers();
       expect((await c2.inspect(Id)).State.Status).toBe('running');
@@ -57,7 +49,7 @@ describe.skipIf(!canRunContainers)(`container lifecycle (${needsRoot})`, () => {
     } finally {
       await other.close();
     }
-    t.engine = await Engine.open(t.root, { initScript: init.script, cgroupParent: t.cgroupParent });
+    t.engine = await Engine.open(t.root, { initScript: s.initScript, cgroupParent: t.cgroupParent });
     t.engine.events.on((e) => t.events.push(e));
     c = await t.engine.containers();
   });

@@ -2,21 +2,15 @@
 // at the pids limit, a CPU quota caps the CPU time, and the container sees its own limits.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerService } from '../../../src/engine/containers/service.ts';
-import { buildInit, canRunContainers, cgroupsLeft, containerEngine, needsRoot, type TestEngine } from '../../helpers/runtime.ts';
+import { canRunContainers, containerSuite, needsRoot, type TestEngine } from '../../helpers/runtime.ts';
 
 describe.skipIf(!canRunContainers)(`cgroup limits (${needsRoot})`, () => {
-  let init: Awaited<ReturnType<typeof buildInit>>;
+  const s = containerSuite();
   let t: TestEngine;
   let c: ContainerService;
-  beforeAll(async () => {
-    init = await buildInit();
-    t = await containerEngine(init.script);
-    c = await t.engine.containers();
-  });
-  afterAll(async () => {
-    await t?.dispose();
-    init?.dispose();
-    expect(cgroupsLeft(t.cgroupParent)).toEqual([]);
+  beforeAll(() => {
+    t = s.t;
+    c = s.rt.containers;
   });
 
   async function logsOf(id: string): Promise<string> {

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerService } from '../../../src/engine/containers/service.ts';
-import { buildInit, canRunContainers, cgroupsLeft, containerEngine, mountsUnder, needsRoot, processesUsing, type TestEngine } from '../../helpers/runtime.ts';
+import { canRunContainers, containerSuite, needsRoot, type TestEngine } from '../../helpers/runtime.ts';
 
 async function output(c: ContainerService, id: string): Promise<{ stdout: string; stderr: string }> {
   const out = { stdout: '', stderr: '' };
@@ -11,20 +11,12 @@ async function output(c: ContainerService, id: string): Promise<{ stdout: string
 }
 
 describe.skipIf(!canRunContainers)(`containers (${needsRoot})`, () => {
-  let init: Awaited<ReturnType<typeof buildInit>>;
+  const s = containerSuite();
   let t: TestEngine;
   let c: ContainerService;
-  beforeAll(async () => {
-    init = await buildInit();
-    t = await containerEngine(init.script);
-    c = await t.engine.containers();
-  });
-  afterAll(async () => {
-    await t?.dispose();
-    init?.dispose();
-    expect(mountsUnder(t.root)).toEqual([]);
-    expect(cgroupsLeft(t.cgroupParent)).toEqual([]);
-    expect(processesUsing(t.root)).toEqual([]);
+  beforeAll(() => {
+    t = s.t;
+    c = s.rt.containers;
   });
 
   async function run(cmd: string[], extra: Record<string, unknown> = {}) {

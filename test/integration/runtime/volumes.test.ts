@@ -8,20 +8,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerService } from '../../../src/engine/containers/service.ts';
 import { collectBaseRootfs, tarOf } from '../../../src/engine/image/base.ts';
 import { importImage } from '../../../src/engine/image/import.ts';
-import { buildInit, canRunContainers, containerEngine, needsRoot, type TestEngine } from '../../helpers/runtime.ts';
+import { canRunContainers, containerSuite, needsRoot, type TestEngine } from '../../helpers/runtime.ts';
 
 describe.skipIf(!canRunContainers)(`volumes in containers (${needsRoot})`, () => {
-  let init: Awaited<ReturnType<typeof buildInit>>;
+  const s = containerSuite();
   let t: TestEngine;
   let c: ContainerService;
-  beforeAll(async () => {
-    init = await buildInit();
-    t = await containerEngine(init.script);
-    c = await t.engine.containers();
-  });
-  afterAll(async () => {
-    await t?.dispose();
-    init?.dispose();
+  beforeAll(() => {
+    t = s.t;
+    c = s.rt.containers;
   });
 
   async function run(cmd: string, hostConfig: Record<string, unknown> = {}, image = 'busybox'): Promise<{ id: string; code: number; out: string }> {
