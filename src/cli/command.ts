@@ -3,6 +3,7 @@
 import type { EngineApi } from '../client/api.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { FlagSpec, ParsedArgs } from './args.ts';
+import type { Terminal } from './terminal.ts';
 
 export interface Output {
   /** Text, or a container's output as it came (bytes: not every program prints UTF-8). */
@@ -17,8 +18,9 @@ export interface CommandContext {
   /** The Engine API the container commands use (docker CLI style): the engine in this process,
    *  or a daemon. */
   api(): Promise<EngineApi>;
-  /** Where the user's terminal is, for `run -it` / `exec -it` (raw mode, size, resize). */
-  terminal?: { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream };
+  /** Where the user's terminal is, for `run -it` / `exec -it` (raw mode, size, resize); in the
+   *  REPL with the way to take it from the REPL for the session (Terminal.take). */
+  terminal?: Terminal;
   out: Output;
   err: Output;
   signal: AbortSignal;

@@ -1,34 +1,23 @@
-// The interactive shell: type Docker-style commands without the `skiff` (or `docker`) prefix.
-// A plain readline shell over the same commands as the one-shot CLI; the Ink shell with live
-// diagrams replaces it when the daemon exists. Ctrl-C interrupts the running command, never the
-// shell; Ctrl-D or `exit` leaves; history is kept in ~/.skiff_history.
-import { appendFileSync, readFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+// The shell when standard input or output is not a terminal (`echo images | skiff`, a script, a
+// pipe): a plain readline loop over the same commands as the one-shot CLI, one command per line.
+// On a terminal, `skiff` opens the Ink REPL instead (src/repl). Ctrl-C interrupts the running
+// command, never the shell; Ctrl-D or `exit` leaves; history is kept in ~/.skiff_history.
 import readline from 'node:readline';
 import { describeError } from '../engine/errors.ts';
+import { History, historyFile } from '../repl/history.ts';
 import { splitCommandLine } from './args.ts';
 import { allNames } from './commands/index.ts';
 import { globalHelp } from './help.ts';
 import type { Session } from './main.ts';
 
-const HISTORY = path.join(os.homedir(), '.skiff_history');
-
-function loadHistory(): string[] {
-  try {
-    return readFileSync(HISTORY, 'utf8').split('\n').filter(Boolean).reverse().slice(0, 500);
-  } catch {
-    return [];
-  }
-}
-
 export async function repl(s: Session, run: (s: Session, words: string[], signal: AbortSignal) => Promise<number>): Promise<number> {
   const names = [...allNames(), 'help', 'exit'];
+  const history = new History(historyFile(), 500);
   const rl = readline.createInterface({
     input: process.stdin,
     output: process.stdout,
     prompt: 'skiff> ',
-    history: loadHistory(),
+    history: [...history.entries].reverse(), // readline wants the newest first
     historySize: 500,
     completer: (line: string) => {
       const hits = names.filter((n) => n.startsWith(line.trimStart()));
@@ -49,11 +38,7 @@ export async function repl(s: Session, run: (s: Session, words: string[], signal
     const trimmed = line.trim();
     if (trimmed === 'exit' || trimmed === 'quit') break;
     if (trimmed !== '') {
-      try {
-        appendFileSync(HISTORY, trimmed + '\n');
-      } catch {
-        // A read-only home is no reason to stop the shell.
-      }
+      history.add(trimmed);
       try {
         let words = splitCommandLine(trimmed);
         if (words[0] === 'docker' || words[0] === 'skiff') words = words.slice(1);

@@ -37,6 +37,9 @@ export interface Session {
 
 export function startSession(o: SessionOptions): Session {
   const raw = o.tty && o.terminal !== undefined && o.stdin === o.terminal.stdin;
+  // The session writes straight to the terminal (a TTY) or reads its keys: whoever else draws on
+  // it (the REPL) steps aside first, and gets it back when the session stops.
+  const giveBack = o.terminal && (o.tty || o.stdin === o.terminal.stdin) ? o.terminal.take?.() : undefined;
   const keyboard = o.stdin && o.terminal && o.stdin === o.terminal.stdin ? takeKeyboard(o.terminal.stdin, { raw }) : undefined;
   const cleanups: (() => void)[] = [];
   let detach: () => void = () => {};
@@ -92,6 +95,7 @@ export function startSession(o: SessionOptions): Session {
     stopped = true;
     for (const c of cleanups.splice(0)) c();
     keyboard?.restore();
+    giveBack?.();
   };
   const done = Promise.race([relay, detached]).then((r) => {
     if (r.detached) o.stream.close();

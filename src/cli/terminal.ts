@@ -6,6 +6,11 @@
 export interface Terminal {
   stdin: NodeJS.ReadStream;
   stdout: NodeJS.WriteStream;
+  /**
+   * Set when a program draws on this terminal and reads its keys (the REPL): asks it to stop
+   * both, so that a session can hand the terminal to a container; returns how to give it back.
+   */
+  take?(): () => void;
 }
 
 export interface Size {
