@@ -7,6 +7,10 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Integration tests start registries and write real layers; two at a time suits 2-core hosts.
     maxWorkers: 2,
+    // No test may give the machine's own network namespace a bridge or firewall rules: containers
+    // of tests get `--network none` by default (dockerd's --bridge=none). Network tests run their
+    // daemon inside a network namespace they made, with the bridge switched back on there.
+    env: { SKIFF_BRIDGE: 'none' },
     reporters: ['default', './test/summary-reporter.ts'],
   },
 });

@@ -6,6 +6,8 @@ import path from 'node:path';
 import { SkiffError } from '../engine/errors.ts';
 import { ramInBytes } from '../engine/units.ts';
 import { parseMountFlag, parseVolumeFlag } from '../engine/volumes/spec.ts';
+import { parseLink } from '../engine/network/links.ts';
+import { parsePortKey, parsePortSpecs, portKey } from '../engine/network/ports.ts';
 import type { CreateRequest } from '../client/api.ts';
 import { flagsEndAtFirstPositional, type FlagSpec, type ParsedArgs } from './args.ts';
 import { DEFAULT_DETACH_KEYS, parseDetachKeys } from './detach-keys.ts';
@@ -23,21 +25,25 @@ export const CONTAINER_FLAGS: FlagSpec[] = [
   { name: 'cpu-shares', short: 'c', kind: 'string', help: 'CPU shares (relative weight)', placeholder: 'int' },
   { name: 'cpus', kind: 'string', help: 'Number of CPUs', placeholder: 'decimal' },
   { name: 'entrypoint', kind: 'string', help: 'Overwrite the default ENTRYPOINT of the image' },
+  { name: 'expose', kind: 'list', help: 'Expose a port or a range of ports' },
   { name: 'env', short: 'e', kind: 'list', help: 'Set environment variables (KEY=VALUE, or KEY to pass yours on)' },
   { name: 'env-file', kind: 'list', help: 'Read in a file of environment variables' },
   { name: 'hostname', short: 'h', kind: 'string', help: 'Container host name' },
   { name: 'init', kind: 'bool', help: 'Run an init inside the container (not available in Skiff)' },
   { name: 'interactive', short: 'i', kind: 'bool', help: 'Keep STDIN open even if not attached' },
+  { name: 'ip', kind: 'string', help: 'IPv4 address (e.g., 172.30.100.104) on a user-defined network', placeholder: 'address' },
   { name: 'label', short: 'l', kind: 'list', help: 'Set meta data on a container' },
   { name: 'label-file', kind: 'list', help: 'Read in a line delimited file of labels' },
+  { name: 'link', kind: 'list', help: 'Add link to another container (NAME[:ALIAS]): a hosts entry and environment variables' },
   { name: 'memory', short: 'm', kind: 'string', help: 'Memory limit', placeholder: 'bytes' },
   { name: 'memory-swap', kind: 'string', help: "Swap limit equal to memory plus swap: '-1' to enable unlimited swap", placeholder: 'bytes' },
   { name: 'mount', kind: 'list', help: 'Attach a filesystem mount to the container', placeholder: 'mount' },
   { name: 'name', kind: 'string', help: 'Assign a name to the container' },
-  { name: 'network', kind: 'string', help: 'Connect a container to a network: none or host (bridge comes with networking)', placeholder: 'network' },
+  { name: 'network', kind: 'string', help: 'Connect a container to a network: bridge (default), none, host, container:NAME or a network\'s name', placeholder: 'network' },
+  { name: 'network-alias', kind: 'list', help: 'Add network-scoped alias for the container' },
   { name: 'pids-limit', kind: 'string', help: 'Tune container pids limit (set -1 for unlimited)', placeholder: 'int' },
-  { name: 'publish', short: 'p', kind: 'list', help: "Publish a container's port(s) to the host (comes with networking)" },
-  { name: 'publish-all', short: 'P', kind: 'bool', help: 'Publish all exposed ports to random ports (comes with networking)' },
+  { name: 'publish', short: 'p', kind: 'list', help: "Publish a container's port(s) to the host: [HOST_IP:][HOST_PORT:]PORT[/udp]" },
+  { name: 'publish-all', short: 'P', kind: 'bool', help: 'Publish all exposed ports to random ports' },
   { name: 'read-only', kind: 'bool', help: "Mount the container's root filesystem as read only" },
   { name: 'restart', kind: 'string', help: 'Restart policy to apply when a container exits (only "no" for now)' },
   { name: 'rm', kind: 'bool', help: 'Automatically remove the container and its associated anonymous volumes when it exits' },
@@ -185,9 +191,6 @@ export function containerOptions(args: ParsedArgs, e: FlagEnv, command: 'run' | 
   const usage = (message: string, hint: string) => new SkiffError('USAGE', message, hint);
   if (!image) throw usage(`"skiff ${command}" requires at least 1 argument.`, `usage: skiff ${command} [OPTIONS] IMAGE [COMMAND] [ARG...]`);
 
-  if (list(f.publish).length > 0 || f['publish-all'] === true) {
-    throw usage('publishing ports comes with networking: Skiff has no bridge network yet, so -p/-P cannot work', 'leave out -p; with --network host the container uses the host\'s ports directly');
-  }
   if (f.init === true) {
     throw usage('--init is not available in Skiff yet: your command runs as PID 1 itself', 'leave out --init; a shell as PID 1 (sh -c "...") reaps its children');
   }
@@ -259,6 +262,30 @@ export function containerOptions(args: ParsedArgs, e: FlagEnv, command: 'run' | 
   }
   const network = str(f.network);
   if (network) host.NetworkMode = network;
+  // -p and --expose: the ports go into ExposedPorts, their bindings into PortBindings (nat.ParsePortSpecs).
+  const published = parsePortSpecs(list(f.publish));
+  const exposed: Record<string, object> = { ...published.exposed };
+  for (const e of list(f.expose)) {
+    const [range = '', proto = 'tcp'] = e.split('/');
+    const m = /^(\d+)(?:-(\d+))?$/.exec(range);
+    if (!m) throw invalidArgument('expose', e, `invalid range format for --expose: ${e}`, command);
+    for (let p = Number(m[1]); p <= Number(m[2] ?? m[1]); p++) {
+      const { port, proto: pr } = parsePortKey(`${p}/${proto}`);
+      exposed[portKey(port, pr)] = {};
+    }
+  }
+  if (Object.keys(published.bindings).length) host.PortBindings = published.bindings;
+  if (f['publish-all'] === true) host.PublishAllPorts = true;
+  const links = list(f.link);
+  for (const l of links) parseLink(l);
+  if (links.length) host.Links = links;
+  const ip = str(f.ip);
+  const aliases = list(f['network-alias']);
+  if (ip || aliases.length) {
+    if (!network || ['default', 'bridge', 'none', 'host'].includes(network) || network.startsWith('container:')) {
+      throw usage(ip ? 'user specified IP address is supported on user defined networks only' : 'network-scoped alias is supported only for containers in user defined networks', 'create one with network create, then run --network NAME');
+    }
+  }
   if (f.rm === true) host.AutoRemove = true;
   if (list(f['cap-add']).length) host.CapAdd = list(f['cap-add']);
   if (list(f['cap-drop']).length) host.CapDrop = list(f['cap-drop']);
@@ -283,6 +310,8 @@ export function containerOptions(args: ParsedArgs, e: FlagEnv, command: 'run' | 
   if (envVars.length) body.Env = envVars;
   if (Object.keys(labels).length) body.Labels = labels;
   if (Object.keys(volumes).length) body.Volumes = volumes;
+  if (Object.keys(exposed).length) body.ExposedPorts = exposed;
+  if (ip || aliases.length) body.NetworkingConfig = { EndpointsConfig: { [network!]: { ...(ip ? { IPAMConfig: { IPv4Address: ip } } : {}), ...(aliases.length ? { Aliases: aliases } : {}) } } };
   for (const [flag, key] of [['hostname', 'Hostname'], ['user', 'User'], ['workdir', 'WorkingDir'], ['stop-signal', 'StopSignal']] as const) {
     const v = str(f[flag]);
     if (v) body[key] = v;

@@ -40,6 +40,12 @@ export interface Syscalls {
   resetSignals(): void;
   /** Brings the loopback interface of the current network namespace up. */
   loopbackUp(): void;
+  /** An interface of the current network namespace up (ioctl SIOCSIFFLAGS), like `ip link set NAME up`. */
+  linkUp(ifname: string): void;
+  /** Gives an interface its IPv4 address and prefix (SIOCSIFADDR, SIOCSIFNETMASK), like `ip addr add`. */
+  setIpv4Address(ifname: string, address: string, prefixLength: number): void;
+  /** The default route through a gateway on a directly connected network (SIOCADDRT). */
+  addDefaultRoute(gateway: string): void;
   /** execve(2); returns only on failure (it throws then). */
   execve(path: string, argv: readonly string[], env: readonly string[]): never;
 }
@@ -52,6 +58,11 @@ const PR_CAP_AMBIENT_CLEAR_ALL = 4;
 const TIOCSCTTY = 0x540e;
 const SIOCGIFFLAGS = 0x8913;
 const SIOCSIFFLAGS = 0x8914;
+const SIOCSIFADDR = 0x8916;
+const SIOCSIFNETMASK = 0x891c;
+const SIOCADDRT = 0x890b;
+const RTF_UP = 0x1;
+const RTF_GATEWAY = 0x2;
 const IFF_UP = 0x1;
 const F_SETFD = 2;
 const CLOSE_RANGE_CLOEXEC = 1 << 2;
@@ -118,6 +129,15 @@ function load(): Fns {
 
 export function linuxSyscalls(): Syscalls {
   const f = load();
+  const linkUp = (ifname: string): void => {
+    // struct ifreq: char ifr_name[16]; then a union whose first member is short ifr_flags.
+    withInetSocket(f, (fd) => {
+      const req = ifreq(ifname);
+      check(f.ioctlBuf(fd, SIOCGIFFLAGS, req), 'ioctl(SIOCGIFFLAGS)', ifname);
+      req.writeUInt16LE(req.readUInt16LE(16) | IFF_UP, 16);
+      check(f.ioctlBuf(fd, SIOCSIFFLAGS, req), 'ioctl(SIOCSIFFLAGS)', ifname);
+    });
+  };
   return {
     mount: (source, target, fstype, flags, data) => void check(f.mount(source, target, fstype || null, flags, data || null), 'mount', target),
     umount2: (target, flags) => void check(f.umount2(target, flags), 'umount2', target),
@@ -168,22 +188,68 @@ export function linuxSyscalls(): Syscalls {
       for (let sig = 1; sig < 32; sig++) if (sig !== 9 && sig !== 19) f.signal(sig, null);
       check(f.sigprocmask(2 /* SIG_SETMASK */, Buffer.alloc(128), null), 'sigprocmask');
     },
-    loopbackUp() {
-      // struct ifreq: char ifr_name[16]; then a union whose first member is short ifr_flags.
-      const fd = check(f.socket(AF_INET, SOCK_DGRAM | O_CLOEXEC, 0), 'socket');
-      try {
-        const req = Buffer.alloc(40);
-        req.write('lo', 0, 'latin1');
-        check(f.ioctlBuf(fd, SIOCGIFFLAGS, req), 'ioctl(SIOCGIFFLAGS)', 'lo');
-        req.writeUInt16LE(req.readUInt16LE(16) | IFF_UP, 16);
-        check(f.ioctlBuf(fd, SIOCSIFFLAGS, req), 'ioctl(SIOCSIFFLAGS)', 'lo');
-      } finally {
-        f.close(fd);
-      }
+    loopbackUp: () => linkUp('lo'),
+    linkUp,
+    setIpv4Address(ifname, address, prefixLength) {
+      // The union of struct ifreq holds a struct sockaddr_in. Setting the address first makes the
+      // kernel pick a classful netmask; the netmask call then sets the real prefix (and broadcast).
+      withInetSocket(f, (fd) => {
+        const req = ifreq(ifname);
+        sockaddrIn(address).copy(req, 16);
+        check(f.ioctlBuf(fd, SIOCSIFADDR, req), 'ioctl(SIOCSIFADDR)', `${ifname} ${address}`);
+        sockaddrIn(netmaskOf(prefixLength)).copy(req, 16);
+        check(f.ioctlBuf(fd, SIOCSIFNETMASK, req), 'ioctl(SIOCSIFNETMASK)', `${ifname} /${prefixLength}`);
+      });
+    },
+    addDefaultRoute(gateway) {
+      // struct rtentry (<net/route.h>, LP64): rt_dst at 8, rt_gateway at 24, rt_genmask at 40,
+      // rt_flags at 56, 120 bytes. Destination and mask 0.0.0.0: every address; no device named,
+      // so the kernel picks the interface whose network holds the gateway.
+      withInetSocket(f, (fd) => {
+        const rt = Buffer.alloc(120);
+        sockaddrIn('0.0.0.0').copy(rt, 8);
+        sockaddrIn(gateway).copy(rt, 24);
+        sockaddrIn('0.0.0.0').copy(rt, 40);
+        rt.writeUInt16LE(RTF_UP | RTF_GATEWAY, 56);
+        check(f.ioctlBuf(fd, SIOCADDRT, rt), 'ioctl(SIOCADDRT)', `default via ${gateway}`);
+      });
     },
     execve(p, argv, env) {
       f.execve(p, [...argv, null], [...env, null]);
       throw lastError('execve', p);
     },
   };
+}
+
+function withInetSocket(f: Fns, fn: (fd: number) => void): void {
+  const fd = check(f.socket(AF_INET, SOCK_DGRAM | O_CLOEXEC, 0), 'socket');
+  try {
+    fn(fd);
+  } finally {
+    f.close(fd);
+  }
+}
+
+/** struct ifreq with its name set (40 bytes). */
+function ifreq(ifname: string): Buffer {
+  if (Buffer.byteLength(ifname) > 15) throw Object.assign(new Error(`EINVAL: interface name ${ifname} is longer than 15 bytes`), { code: 'EINVAL' });
+  const req = Buffer.alloc(40);
+  req.write(ifname, 0, 'latin1');
+  return req;
+}
+
+/** struct sockaddr_in (16 bytes): family in host order, port and address in network order. */
+function sockaddrIn(address: string): Buffer {
+  const b = Buffer.alloc(16);
+  b.writeUInt16LE(AF_INET, 0);
+  const parts = address.split('.').map(Number);
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) throw Object.assign(new Error(`EINVAL: not an IPv4 address: ${address}`), { code: 'EINVAL' });
+  Buffer.from(parts).copy(b, 4);
+  return b;
+}
+
+/** 16 → 255.255.0.0 */
+function netmaskOf(prefixLength: number): string {
+  const mask = prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0;
+  return [24, 16, 8, 0].map((s) => (mask >>> s) & 0xff).join('.');
 }

@@ -1,6 +1,6 @@
 // "What happens when you `docker run`": the seven steps the articles list, each with the timing
 // the engine really measured, or its honest state — pending until an event says otherwise, and
-// "not yet in Skiff" for the network steps Skiff does not do yet.
+// "not needed" for a step that did not apply (no interface with --network none).
 import { Box } from 'ink';
 import { duration, shortId } from './model/format.ts';
 import { type RunModel, type RunStep, runSteps, runTotal } from './model/run.ts';

@@ -6,6 +6,7 @@ export { Layers, type LayersProps } from './Layers.tsx';
 export { Namespaces, type NamespacesProps } from './Namespaces.tsx';
 export { Cgroups, type CgroupsProps } from './Cgroups.tsx';
 export { ExplainRun, type ExplainRunProps } from './ExplainRun.tsx';
+export { Network, type NetworkProps } from './Network.tsx';
 export { isPlain } from './parts/plain.ts';
 export { emptyPull, foldPull, reducePull, storySteps, type PullModel } from './model/pull.ts';
 export { sequence } from './model/sequence.ts';
@@ -13,3 +14,4 @@ export { changeList, emptyLayers, foldLayers, reduceLayers, type ChangeList, typ
 export { emptyNamespaces, foldNamespaces, reduceNamespaces, type NamespacesModel } from './model/namespaces.ts';
 export { emptyCgroups, foldCgroups, gauges, reduceCgroups, sampleFromStats, type CgroupsModel, type UsageSample } from './model/cgroups.ts';
 export { emptyRun, foldRun, reduceRun, runSteps, type RunModel } from './model/run.ts';
+export { emptyNetwork, foldNetwork, networkFromApi, networkRows, reduceNetwork, type NetworkModel } from './model/network.ts';

@@ -27,9 +27,9 @@ function skiff(args: string[], opts: { input?: string; env?: Record<string, stri
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
 
-/** stderr without the engine's note that there is no bridge network yet. */
+/** stderr without the engine's note that the default bridge is switched off (tests: SKIFF_BRIDGE=none). */
 function errors(r: Result): string {
-  return r.err.split('\n').filter((l) => !l.startsWith('WARNING: Skiff has no bridge network yet')).join('\n');
+  return r.err.split('\n').filter((l) => !l.startsWith('WARNING: the default bridge is switched off')).join('\n');
 }
 
 /** The result with that note left out: compared whole, a failure shows the engine's error too. */
@@ -224,9 +224,9 @@ describe.skipIf(!canRunContainers)(`skiff container commands (${needsRoot})`, ()
     [['exec', 'nosuch', 'true'], 1, /^Error: No such container: nosuch/],
     [['run', '--bogus', 'busybox'], 125, /^Error: unknown flag: --bogus/],
     [['run', '-m', 'lots', 'busybox'], 125, /^Error: invalid argument "lots" for "-m, --memory" flag: invalid size: 'lots'/],
-    [['run', '-p', '80:80', 'busybox'], 125, /^Error: publishing ports comes with networking/],
+    [['run', '-p', '80:x', 'busybox'], 125, /^Error: Invalid containerPort: x/],
     [['run', '--init', 'busybox'], 125, /^Error: --init is not available in Skiff yet/],
-    [['run', '--rm', '--network', 'bridge2', 'busybox', 'true'], 125, /^Error: network mode "bridge2" is not available yet/],
+    [['run', '--rm', '--network', 'bridge2', 'busybox', 'true'], 125, /^Error: network bridge2 not found/],
     [['run', '-it', 'busybox', 'sh'], 1, /^Error: the input device is not a TTY\n$/],
     [['kill', '-s', 'NOPE', 'nosuch'], 1, /^Error: No such container: nosuch/],
   ])('%j fails with one clear line and Docker\'s code', (args, code, message) => {

@@ -28,6 +28,9 @@ export function recordingSyscalls(): Syscalls & { calls: Call[] } {
     clearCloexec: rec('clearCloexec'),
     resetSignals: rec('resetSignals'),
     loopbackUp: rec('loopbackUp'),
+    linkUp: rec('linkUp'),
+    setIpv4Address: rec('setIpv4Address'),
+    addDefaultRoute: rec('addDefaultRoute'),
     execve(path: string, argv: readonly string[], env: readonly string[]): never {
       calls.push(['execve', path, argv, env]);
       throw Object.assign(new Error('recorded'), { code: 'RECORDED' });

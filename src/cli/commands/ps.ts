@@ -1,5 +1,6 @@
 // `ps`: the containers, in docker/cli's table (formatter/container.go): short IDs, the command
 // quoted and cut to 20 characters, "3 minutes ago", "Up 2 seconds" / "Exited (0) 1 second ago".
+import { displayPorts } from '../../engine/network/ports.ts';
 import type { ContainerSummary } from '../../client/api.ts';
 import { isSkiffError, SkiffError } from '../../engine/errors.ts';
 import { familiarRepository, parseReference } from '../../engine/reference.ts';
@@ -56,7 +57,7 @@ export function psFields(c: ContainerSummary, trunc: boolean, now = Date.now()):
     Command: goQuote(trunc ? ellipsis(c.Command, 20) : c.Command),
     CreatedAt: new Date(c.Created * 1000).toString(),
     RunningFor: `${humanDuration(now - c.Created * 1000)} ago`,
-    Ports: '',
+    Ports: displayPorts(c.Ports ?? []),
     State: c.State,
     Status: c.Status,
     Size: humanSize(c.SizeRw ?? 0),

@@ -5,21 +5,8 @@ import { SkiffError } from '../../engine/errors.ts';
 import { parseFilterFlags } from '../../engine/volumes/filters.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { humanSize, table } from '../format.ts';
+import { commandGroup, engineCall } from './group.ts';
 import { applyFormat } from './inspect.ts';
-
-/**
- * Runs an engine call the way Docker reports a daemon's refusal: the message, exit status 1.
- * (A bad flag, found before the engine is asked, stays the CLI's 125.)
- */
-async function engineCall(ctx: CommandContext, fn: () => Promise<number | void>): Promise<number> {
-  try {
-    return (await fn()) ?? 0;
-  } catch (e) {
-    if (!(e instanceof SkiffError)) throw e;
-    ctx.err.write(`Error: ${e.describe()}\n`);
-    return 1;
-  }
-}
 
 /** `--label k=v` flags (a bare `k` means an empty value, as Docker's ConvertKVStringsToMap). */
 export function parseLabels(values: readonly string[]): Record<string, string> {
@@ -177,21 +164,6 @@ const prune: Command = {
 const subcommands = [create, ls, inspect, rm, prune];
 
 /** `volume` alone lists its subcommands, as `docker volume` does. */
-const group: Command = {
-  name: 'volume',
-  usage: 'COMMAND',
-  summary: 'Manage volumes: data that outlives containers',
-  flags: [],
-  args: { min: 0 },
-  async run(ctx, { positionals }) {
-    if (positionals.length > 0) {
-      ctx.err.write(`skiff: 'volume ${positionals[0]}' is not a skiff command.\nSee 'skiff volume' for its commands\n`);
-      return 1;
-    }
-    const width = Math.max(...subcommands.map((c) => c.name.length - 'volume '.length)) + 2;
-    ctx.out.write(`\nUsage:  skiff volume COMMAND\n\nManage volumes\n\nCommands:\n${subcommands.map((c) => `  ${c.name.slice('volume '.length).padEnd(width)}${c.summary}\n`).join('')}\nRun 'skiff volume COMMAND --help' for more information on a command.\n`);
-    return 0;
-  },
-};
+const group = commandGroup('volume', 'Manage volumes: data that outlives containers', 'Manage volumes', subcommands);
 
 export const volumeCommands: Command[] = [group, ...subcommands];

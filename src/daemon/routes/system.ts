@@ -50,7 +50,7 @@ async function info(ctx: DaemonContext) {
   const warnings: string[] = [];
   if (!rt) warnings.push('WARNING: the container runtime is not available (Skiff runs containers as root only)');
   else if (!rt.cgroups) warnings.push('WARNING: no usable cgroups: resource limits cannot be set');
-  warnings.push('WARNING: Skiff has no bridge network yet: containers get only their own loopback interface');
+  if (!ctx.engine.networks.defaultBridge) warnings.push('WARNING: the default bridge is switched off (--bridge none): containers get only their own loopback interface unless they join a network');
   const driver = rt?.driver ?? 'overlay';
   return {
     ID: ctx.engineId,
@@ -61,7 +61,7 @@ async function info(ctx: DaemonContext) {
     Images: images.length,
     Driver: driver === 'overlay' ? 'overlay2' : 'vfs',
     DriverStatus: driver === 'overlay' ? [['Backing Filesystem', 'extfs'], ['Supports d_type', 'true']] : [],
-    Plugins: { Volume: ['local'], Network: ['host', 'null'], Authorization: null, Log: ['json-file'] },
+    Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'null'], Authorization: null, Log: ['json-file'] },
     MemoryLimit: controllers.includes('memory'),
     SwapLimit: controllers.includes('memory'),
     CpuCfsPeriod: controllers.includes('cpu'),

@@ -14,6 +14,8 @@ export interface ReportContext {
   workdir?: string;
   snapshotDir?: string;
   cgroupVersion: 1 | 2;
+  /** --network container:NAME: the network namespace joined is another container's. */
+  joinedNet?: boolean;
 }
 
 const SHOWN: NamespaceType[] = ['pid', 'mnt', 'uts', 'ipc', 'net', 'cgroup'];
@@ -24,7 +26,7 @@ export function namespaceEvents(ctx: ReportContext, ns: Partial<Record<Namespace
     const inode = ns[t];
     if (inode === undefined) continue;
     const hostInode = ctx.hostNs[t] ?? 0;
-    out.push({ type: 'runtime.namespace', id: ctx.id, ns: t, inode, hostInode, mode: inode === hostInode ? 'host' : 'new' });
+    out.push({ type: 'runtime.namespace', id: ctx.id, ns: t, inode, hostInode, mode: inode === hostInode ? 'host' : t === 'net' && ctx.joinedNet ? 'joined' : 'new' });
   }
   return out;
 }
@@ -69,6 +71,8 @@ export function reportEvents(ctx: ReportContext, m: InitMessage): EngineEvent[] 
           return [{ type: 'runtime.pivot_root', id, newRoot: d.source ?? '', putOld: '/ (detached)' }];
         case 'hostname':
           return [{ type: 'runtime.hostname', id, hostname: s.name }];
+        case 'net-route':
+          return [{ type: 'network.route', id, destination: 'default', gateway: s.gateway, ifname: s.ifname }];
         default:
           return [];
       }

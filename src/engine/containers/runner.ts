@@ -13,6 +13,8 @@ import { namespaceInode } from '../../kernel/namespaces.ts';
 import { takeFd } from '../../kernel/pty.ts';
 import { SkiffError } from '../errors.ts';
 import type { EventBus, NamespaceType } from '../events.ts';
+import type { NetworkService } from '../network/service.ts';
+import type { StartNetwork } from '../network/endpoints.ts';
 import type { Snapshotter } from '../snapshot/types.ts';
 import { alive } from '../store/lock.ts';
 import { planRootfs } from '../runtime/plan.ts';
@@ -36,6 +38,7 @@ export interface RunnerDeps {
   cgroupsUnavailable?: SkiffError;
   pool: InitPool;
   hostNs: Partial<Record<NamespaceType, number>>;
+  network: NetworkService;
 }
 
 export interface ExitInfo {
@@ -164,49 +167,9 @@ export class Runner {
       await cg?.destroy();
       throw e;
     }
-    const network = rec.hostConfig.NetworkMode === 'host' ? { mode: 'host' as const, netns: `/proc/${process.pid}/ns/net` } : { mode: 'none' as const };
-    const steps = planRootfs({
-      rootfsDir: path.join(dir, 'rootfs'),
-      rootfsMounts: snap.mounts,
-      readonlyRootfs: rec.hostConfig.ReadonlyRootfs === true,
-      hostname: rec.config.Hostname ?? id.slice(0, 12),
-      files: { hosts: path.join(dir, 'hosts'), hostname: path.join(dir, 'hostname'), resolvConf: path.join(dir, 'resolv.conf') },
-      volumes: rec.mounts,
-      cgroup: { version: cg?.version ?? 1, dirs: (cg?.views ?? []).map((v) => ({ controller: v.name, dir: v.dir })) },
-      ...(io.stdio.terminal ? { console: io.stdio.terminal } : {}),
-      network,
-      workdir: rec.config.WorkingDir || '/',
-      kcore: fs.existsSync('/proc/kcore'),
-    });
-    fs.mkdirSync(path.join(dir, 'rootfs'), { recursive: true });
-    const ctx: ReportContext = {
-      id, hostNs: this.d.hostNs, driver: snap.driver, lowerdirs: snap.lowerdirs, cgroupVersion: cg?.version ?? 1,
-      ...(snap.upperdir ? { upperdir: snap.upperdir } : {}), ...(snap.workdir ? { workdir: snap.workdir } : {}), ...(snap.dir ? { snapshotDir: snap.dir } : {}),
-    };
-    // The namespaces were made when the init started (ahead of time, when it came from the pool).
-    for (const e of reportEvents(ctx, init.hello)) events.emit(e);
-    const tJob = performance.now();
-    let rootfsMs = 0;
-    const outcome = await runJob(init, {
-      id,
-      steps,
-      cgroupProcs: cg?.procsFiles ?? [],
-      process: {
-        argv: [rec.path, ...rec.args],
-        env: processEnv(rec.config),
-        cwd: rec.config.WorkingDir || '/',
-        user: rec.config.User ?? '',
-        caps: effectiveCaps(rec.hostConfig.CapAdd ?? [], rec.hostConfig.CapDrop ?? []),
-        noNewPrivs: !(rec.hostConfig.SecurityOpt ?? []).includes('no-new-privileges=false'),
-        stdio: io.stdio,
-      },
-    }, (m) => {
-      if (m.t === 'step' && m.step.do !== 'hostname' && m.step.do !== 'loopback-up') rootfsMs += m.ms;
-      for (const e of reportEvents(ctx, m)) events.emit(e);
-    }, this.exitFile(id));
-
-    if (!outcome.ok) {
-      // The init ended (or is ending) with the failure's exit code; nothing of it must stay.
+    // A start that fails from here on leaves nothing behind: the init ends, the streams close, the
+    // cgroup, veth pairs and published ports go; the container stays "created" with the error.
+    const failStart = async (error: string, hint: string | undefined, exitCode: number): Promise<never> => {
       try {
         process.kill(init.hostPid, 'SIGKILL');
       } catch {
@@ -215,14 +178,72 @@ export class Runner {
       await init.exited;
       io.abandon();
       this.endAttachments(id);
+      this.d.network.endpoints.abortStart(id);
+      await this.d.network.endpoints.stopped(id).catch(() => {});
       await cg?.destroy();
       fs.rmSync(init.dir, { recursive: true, force: true });
       // Docker leaves a container whose start failed in "created", with the error and exit code.
-      sf.state = { ...sf.state, Error: outcome.error, ExitCode: outcome.exitCode, FinishedAt: new Date().toISOString() };
+      sf.state = { ...sf.state, Error: error, ExitCode: exitCode, FinishedAt: new Date().toISOString() };
       await store.saveState(id, sf);
-      events.emit({ type: 'container.exit', id, exitCode: outcome.exitCode, oomKilled: false, reason: 'start-failed', error: outcome.error });
-      throw Object.assign(new SkiffError('RUNTIME', outcome.error, outcome.hint), { exitCode: outcome.exitCode });
+      events.emit({ type: 'container.exit', id, exitCode, oomKilled: false, reason: 'start-failed', error });
+      throw Object.assign(new SkiffError('RUNTIME', error, hint), { exitCode });
+    };
+
+    // Steps 4 and 5 of `docker run`: the network interface on a bridge (its address came from the
+    // pool at create), made from outside while the init waits in its new namespaces; then the
+    // published ports, bound before the command runs so a port already taken fails the start.
+    let net: StartNetwork;
+    try {
+      net = await this.d.network.endpoints.prepareStart(rec, init.hostPid);
+      await this.d.network.endpoints.started(rec);
+    } catch (e) {
+      const err = e instanceof SkiffError ? e : undefined;
+      return failStart(e instanceof Error ? e.message : String(e), err?.hint, 125);
     }
+    const steps = planRootfs({
+      rootfsDir: path.join(dir, 'rootfs'),
+      rootfsMounts: snap.mounts,
+      readonlyRootfs: rec.hostConfig.ReadonlyRootfs === true,
+      hostname: rec.config.Hostname ?? id.slice(0, 12),
+      files: { hosts: net.files?.hosts ?? path.join(dir, 'hosts'), hostname: path.join(dir, 'hostname'), resolvConf: net.files?.resolvConf ?? path.join(dir, 'resolv.conf') },
+      volumes: rec.mounts,
+      cgroup: { version: cg?.version ?? 1, dirs: (cg?.views ?? []).map((v) => ({ controller: v.name, dir: v.dir })) },
+      ...(io.stdio.terminal ? { console: io.stdio.terminal } : {}),
+      network: net.plan,
+      workdir: rec.config.WorkingDir || '/',
+      kcore: fs.existsSync('/proc/kcore'),
+    });
+    fs.mkdirSync(path.join(dir, 'rootfs'), { recursive: true });
+    const ctx: ReportContext = {
+      id, hostNs: this.d.hostNs, driver: snap.driver, lowerdirs: snap.lowerdirs, cgroupVersion: cg?.version ?? 1,
+      ...(snap.upperdir ? { upperdir: snap.upperdir } : {}), ...(snap.workdir ? { workdir: snap.workdir } : {}), ...(snap.dir ? { snapshotDir: snap.dir } : {}),
+      ...(net.plan.mode === 'container' ? { joinedNet: true } : {}),
+    };
+    // The namespaces were made when the init started (ahead of time, when it came from the pool).
+    for (const e of reportEvents(ctx, init.hello)) events.emit(e);
+    const tJob = performance.now();
+    let rootfsMs = 0;
+    let netMs = net.step.ms;
+    const outcome = await runJob(init, {
+      id,
+      steps,
+      cgroupProcs: cg?.procsFiles ?? [],
+      process: {
+        argv: [rec.path, ...rec.args],
+        env: withLinkEnv(processEnv(rec.config), net.env),
+        cwd: rec.config.WorkingDir || '/',
+        user: rec.config.User ?? '',
+        caps: effectiveCaps(rec.hostConfig.CapAdd ?? [], rec.hostConfig.CapDrop ?? []),
+        noNewPrivs: !(rec.hostConfig.SecurityOpt ?? []).includes('no-new-privileges=false'),
+        stdio: io.stdio,
+      },
+    }, (m) => {
+      if (m.t === 'step' && (m.step.do === 'net-interface' || m.step.do === 'net-route')) netMs += m.ms;
+      else if (m.t === 'step' && m.step.do !== 'hostname' && m.step.do !== 'loopback-up') rootfsMs += m.ms;
+      for (const e of reportEvents(ctx, m)) events.emit(e);
+    }, this.exitFile(id));
+
+    if (!outcome.ok) return failStart(outcome.error, outcome.hint, outcome.exitCode);
 
     const holder = tty ? holdTerminal(io.masterFd!) : undefined;
     const run: RunInfo = { hostPid: init.hostPid, monitorPid: init.child.pid ?? 0, ns: init.hello.ns, initDir: init.dir, tty, stdin: rec.config.OpenStdin === true, ...(cg ? { cgroup: id } : {}), ...(holder ? { ptyHolder: holder } : {}) };
@@ -230,6 +251,7 @@ export class Runner {
     sf.run = run;
     await store.saveState(id, sf);
     events.emit({ type: 'runtime.step', id, step: 'rootfs', ms: rootfsMs, detail: `${snap.driver}: ${snap.lowerdirs.length} layer(s) + a writable layer` });
+    events.emit({ type: 'runtime.step', id, step: 'network', ms: netMs, detail: net.step.detail, ...(net.step.skipped ? { skipped: true } : {}) });
     events.emit({ type: 'runtime.step', id, step: 'start', ms: performance.now() - tJob });
     events.emit({ type: 'container.start', id });
     for (const m of rec.mounts) if (m.volume) events.emit({ type: 'volume.mount', name: m.volume, container: id, destination: m.destination });
@@ -303,6 +325,7 @@ export class Runner {
       // the cgroup is gone already
     }
     await cg?.destroy().catch(() => {});
+    await this.d.network.endpoints.stopped(id).catch(() => {}); // its published ports are let go
     if (sf.run?.initDir) fs.rmSync(sf.run.initDir, { recursive: true, force: true });
     if (sf.run?.ptyHolder && isHolder(sf.run.ptyHolder)) process.kill(sf.run.ptyHolder, 'SIGKILL');
     const now = await this.d.store.state(id);
@@ -412,6 +435,13 @@ export class Runner {
     }
     this.live.clear();
   }
+}
+
+/** The process's environment with a link's variables, unless the container sets the same name itself. */
+function withLinkEnv(env: string[], links: string[]): string[] {
+  const key = (e: string) => e.split('=', 1)[0];
+  const own = new Set(env.map(key));
+  return [...env, ...links.filter((l) => !own.has(key(l)))];
 }
 
 const HOLD = ['sleep', '2147483647'];

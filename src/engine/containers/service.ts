@@ -7,9 +7,12 @@ import path from 'node:path';
 import type { CgroupUsage } from '../../kernel/cgroup/types.ts';
 import { effectiveCaps } from '../../kernel/capabilities.ts';
 import { SkiffError } from '../errors.ts';
-import type { EventBus } from '../events.ts';
+import type { EngineEvent, EventBus } from '../events.ts';
 import type { ImageService } from '../image/service.ts';
+import type { NetworkService } from '../network/service.ts';
+import { summaryPorts } from '../network/ports.ts';
 import { FALLBACK_NAMESERVERS, HOSTS_HEADER, DEFAULT_STOP_TIMEOUT } from '../runtime/defaults.ts';
+import type { ContainerNetwork } from '../network/types.ts';
 import type { Snapshotter, Change } from '../snapshot/types.ts';
 import type { Leases } from '../store/leases.ts';
 import type { VolumeService } from '../volumes/service.ts';
@@ -31,6 +34,7 @@ export interface ContainerServiceDeps {
   snapshots: Snapshotter;
   leases: Leases;
   events: EventBus;
+  network: NetworkService;
 }
 
 export type WaitCondition = 'not-running' | 'next-exit' | 'removed';
@@ -82,10 +86,7 @@ export class ContainerService {
     const limits = limitsOf(hostConfig);
     effectiveCaps(hostConfig.CapAdd ?? [], hostConfig.CapDrop ?? []); // unknown capability names fail now, not at start
     const warnings: string[] = [];
-    const mode = hostConfig.NetworkMode ?? 'default';
-    if (!['default', 'bridge', 'none', 'host'].includes(mode)) {
-      throw new SkiffError('UNSUPPORTED', `network mode "${mode}" is not available yet`, 'use --network none or --network host');
-    }
+    this.d.network.endpoints.resolveMode(hostConfig); // an unknown network fails now, before anything is made
 
     let name = opts.name ? checkContainerName(opts.name) : generateName();
     for (let retry = 1; ; retry++) {
@@ -99,16 +100,23 @@ export class ContainerService {
     }
     let mounts: Awaited<ReturnType<VolumeService['resolveMounts']>> = [];
     let lease: { release(): Promise<void> } | undefined;
+    let net: ContainerNetwork | undefined;
+    let netEvents: EngineEvent[] = [];
     try {
       // The image's layers must outlive `rmi` while this container exists (Docker keeps a used image).
       lease = await this.d.leases.take({ blobs: [image.id, image.entries[0]!.digest, ...image.manifest.layers.map((l) => l.digest)], chains: image.chainIds }, `container-${id}`);
       mounts = await this.d.volumes.resolveMounts(mountRequests(hostConfig), Object.keys(merged.config.Volumes ?? {}));
+      // The network: an address from the pool (and the links checked) — Docker's "IP from a pool".
+      const attached = this.d.network.endpoints.attachAtCreate(id, name, merged.config.Hostname ?? id.slice(0, 12), hostConfig, req.NetworkingConfig ?? undefined);
+      net = attached.net;
+      netEvents = attached.events;
+      if (attached.links.length) hostConfig.Links = attached.links;
       const snap = await this.d.snapshots.prepare(id, image.chainIds);
       const rec: ContainerRecord = {
         id, name, created: new Date().toISOString(), imageId: image.id, config: merged.config, hostConfig,
         path: merged.path, args: merged.args, driver: snap.driver, mounts, limits,
       };
-      const hosts = [...HOSTS_HEADER, ''].join('\n');
+      const hosts = net.mode === 'networks' ? attached.hosts : [...HOSTS_HEADER, ''].join('\n');
       let hostResolv = '';
       try {
         hostResolv = fs.readFileSync('/etc/resolv.conf', 'utf8');
@@ -116,9 +124,10 @@ export class ContainerService {
         // no resolv.conf on the host: the fallback servers
       }
       await this.d.store.create(rec, { state: freshState(), restartCount: 0 }, {
-        hostname: `${merged.config.Hostname}\n`, hosts, 'resolv.conf': containerResolvConf(hostResolv),
+        hostname: `${merged.config.Hostname}\n`, hosts, 'resolv.conf': containerResolvConf(hostResolv), 'network.json': JSON.stringify(net),
       });
     } catch (e) {
+      if (net) this.d.network.endpoints.releaseUnborn(id, net);
       await this.d.snapshots.remove(id).catch(() => {});
       await this.d.volumes.release(mounts, { removeAnonymous: true, containerId: id }).catch(() => {});
       await lease?.release().catch(() => {});
@@ -126,6 +135,9 @@ export class ContainerService {
       throw e;
     }
     this.d.events.emit({ type: 'container.create', id, name, image: req.Image, imageId: image.id });
+    this.d.network.emit(netEvents);
+    // Everyone on its user-defined networks can now find it by name.
+    this.d.network.endpoints.refreshPeers(id, Object.values(net?.endpoints ?? {}).map((e) => e.NetworkID));
     this.d.events.emit({ type: 'runtime.step', id, step: 'create', ms: performance.now() - t0 });
     return { Id: id, Warnings: warnings };
   }
@@ -193,6 +205,7 @@ export class ContainerService {
     }
     await this.d.snapshots.remove(id);
     await this.d.runner.removeCgroup(id);
+    this.d.network.endpoints.release(id); // its addresses go back to their pools
     if (!(await this.d.store.remove(id))) return; // another process removed it first
     this.d.store.releaseName(rec.name, id);
     await this.d.leases.release(`container-${id}`);
@@ -217,6 +230,7 @@ export class ContainerService {
   }
 
   private summary(rec: ContainerRecord, sf: StateFile, now: number): ContainerSummary {
+    const net = this.d.network.endpoints.summary(rec.id, rec, sf.state.Status === 'running');
     return {
       Id: rec.id,
       Names: [`/${rec.name}`],
@@ -225,12 +239,12 @@ export class ContainerService {
       // moby daemon/list.go: arguments with a space in single quotes.
       Command: [rec.path, ...rec.args.map((a) => (a.includes(' ') ? `'${a}'` : a))].join(' '),
       Created: Math.floor(Date.parse(rec.created) / 1000),
-      Ports: [],
+      Ports: summaryPorts(net.ports),
       Labels: rec.config.Labels ?? {},
       State: sf.state.Status,
       Status: statusText(sf.state, now),
       HostConfig: { NetworkMode: rec.hostConfig.NetworkMode ?? 'default' },
-      NetworkSettings: { Networks: {} },
+      NetworkSettings: { Networks: net.networks },
       Mounts: this.mountPoints(rec),
     };
   }
@@ -280,7 +294,7 @@ export class ContainerService {
       Platform: 'linux', MountLabel: '', ProcessLabel: '', AppArmorProfile: '', HostConfig: rec.hostConfig,
       GraphDriver: { Name: rec.driver === 'overlay' ? 'overlay2' : 'vfs', Data: graph },
       Mounts: this.mountPoints(rec), Config: rec.config,
-      NetworkSettings: { Networks: {}, IPAddress: '', Ports: {} },
+      NetworkSettings: this.d.network.endpoints.settings(id, rec, sf),
     };
   }
 

@@ -1,6 +1,9 @@
 // Containers in the Docker Engine API's own shapes (moby api/swagger.yaml: ContainerConfig,
 // HostConfig, ContainerState, ContainerInspectResponse). The engine stores and answers in these
 // shapes, so the daemon (and the real `docker` CLI through it) needs no translation.
+import type { NetworkingConfig } from '../network/endpoints.ts';
+import type { PortMap } from '../network/ports.ts';
+import type { Endpoint, NetworkSettings } from '../network/types.ts';
 
 /** `Config` of POST /containers/create. */
 export interface ContainerConfig {
@@ -39,7 +42,9 @@ export interface HostConfig {
   Binds?: string[];
   Mounts?: MountRequestJson[];
   NetworkMode?: string;
-  PortBindings?: Record<string, { HostIp?: string; HostPort?: string }[]>;
+  PortBindings?: Record<string, { HostIp?: string; HostPort?: string }[]> | null;
+  /** -P: every port the image exposes, on a free host port. */
+  PublishAllPorts?: boolean;
   RestartPolicy?: { Name?: string; MaximumRetryCount?: number };
   AutoRemove?: boolean;
   CapAdd?: string[] | null;
@@ -62,7 +67,7 @@ export interface HostConfig {
 /** The body of POST /containers/create. */
 export interface CreateRequest extends ContainerConfig {
   HostConfig?: HostConfig;
-  NetworkingConfig?: unknown;
+  NetworkingConfig?: NetworkingConfig | null;
 }
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
@@ -115,7 +120,7 @@ export interface ContainerInspect {
   GraphDriver: { Name: string; Data: Record<string, string> };
   Mounts: MountPoint[];
   Config: ContainerConfig & { Image: string };
-  NetworkSettings: { Networks: Record<string, unknown>; IPAddress: string; Ports: Record<string, unknown> };
+  NetworkSettings: NetworkSettings;
 }
 
 /** GET /containers/json items. */
@@ -126,14 +131,16 @@ export interface ContainerSummary {
   ImageID: string;
   Command: string;
   Created: number; // unix seconds
-  Ports: unknown[];
+  Ports: { IP?: string; PrivatePort: number; PublicPort?: number; Type: string }[];
   Labels: Record<string, string>;
   State: ContainerStatus;
   Status: string; // "Up 2 seconds", "Exited (0) 3 seconds ago"
   HostConfig: { NetworkMode: string };
-  NetworkSettings: { Networks: Record<string, unknown> };
+  NetworkSettings: { Networks: Record<string, Endpoint> };
   Mounts: MountPoint[];
   SizeRw?: number;
 }
+
+export type { PortMap };
 
 export const NEVER = '0001-01-01T00:00:00Z';

@@ -38,7 +38,22 @@ export type Step =
   | { do: 'remount-root-ro' }
   | { do: 'hostname'; name: string }
   | { do: 'loopback-up' }
-  | { do: 'join-netns'; path: string };
+  | { do: 'join-netns'; path: string }
+  /** The container's end of a veth pair (made by the engine, already named eth0): its address, up. */
+  | { do: 'net-interface'; ifname: string; address: string; prefixLength: number }
+  /** The default route: everything not on a local network goes to the bridge's address. */
+  | { do: 'net-route'; gateway: string; ifname: string };
+
+/** How the container is networked (engine/network decides; the init carries it out). */
+export type NetworkPlan =
+  /** A new network namespace with only loopback. */
+  | { mode: 'none' }
+  /** The host's network namespace (the engine's), joined. */
+  | { mode: 'host'; netns: string }
+  /** Another container's network namespace, joined (--network container:NAME). */
+  | { mode: 'container'; netns: string }
+  /** A new namespace with one interface per network, each the end of a veth pair on a bridge. */
+  | { mode: 'bridge'; interfaces: { ifname: string; address: string; prefixLength: number }[]; gateway?: string };
 
 export interface PlannedVolume {
   kind: 'volume' | 'bind' | 'tmpfs';
@@ -60,7 +75,7 @@ export interface RootfsInput {
   cgroup: { version: 1 | 2; dirs: { controller: string; dir: string }[] };
   /** The pty slave that becomes /dev/console, with -t. */
   console?: string;
-  network: { mode: 'none' } | { mode: 'host'; netns: string };
+  network: NetworkPlan;
   /** The process's working directory: made now if the image lacks it, as Docker does. */
   workdir?: string;
   /** Whether the kernel has /proc/kcore (then /dev/core links to it). */
@@ -76,7 +91,7 @@ export function planRootfs(i: RootfsInput): Step[] {
   const steps: Step[] = [{ do: 'rslave' }];
   const hostNet = i.network.mode === 'host';
   // Joined while the host's /proc is still reachable (after pivot_root /proc is the container's).
-  if (i.network.mode === 'host') steps.push({ do: 'join-netns', path: i.network.netns });
+  if (i.network.mode === 'host' || i.network.mode === 'container') steps.push({ do: 'join-netns', path: i.network.netns });
   steps.push({ do: 'mount-rootfs', mounts: i.rootfsMounts, target: i.rootfsDir });
 
   for (const m of SYSTEM_MOUNTS) {
@@ -123,6 +138,12 @@ export function planRootfs(i: RootfsInput): Step[] {
   for (const p of READONLY_PATHS) steps.push({ do: 'readonly', path: p });
   if (i.readonlyRootfs) steps.push({ do: 'remount-root-ro' });
   steps.push({ do: 'hostname', name: i.hostname });
-  if (!hostNet) steps.push({ do: 'loopback-up' });
+  // A joined namespace is configured already; a new one gets loopback, then its interfaces.
+  if (i.network.mode === 'none' || i.network.mode === 'bridge') steps.push({ do: 'loopback-up' });
+  if (i.network.mode === 'bridge') {
+    for (const n of i.network.interfaces) steps.push({ do: 'net-interface', ifname: n.ifname, address: n.address, prefixLength: n.prefixLength });
+    const first = i.network.interfaces[0];
+    if (i.network.gateway && first) steps.push({ do: 'net-route', gateway: i.network.gateway, ifname: first.ifname });
+  }
   return steps;
 }

@@ -1,7 +1,7 @@
 // "What does `docker run` do?" — the seven steps the articles list, each with what the engine
 // reported about it: real timings from `runtime.step` and the pull's own events. A step with no
-// event yet is pending; a step Skiff does not do yet (a bridge, an IP pool) says so instead of
-// pretending.
+// event yet is pending; a step that did not apply to this container (no interface with --network
+// none, no address of its own with --network host) says so instead of pretending.
 import type { EngineEvent, RuntimeStepEvent } from '../../engine/events.ts';
 
 export type RunStepKey = RuntimeStepEvent['step'];
@@ -32,7 +32,7 @@ export interface RunModel {
   pull?: RunPull;
   container?: { id: string; name: string; image: string };
   /** runtime.step events seen, by step. */
-  steps: Partial<Record<RunStepKey, { ms: number; detail?: string }>>;
+  steps: Partial<Record<RunStepKey, { ms: number; detail?: string; skipped?: boolean }>>;
   /** The runtime began setting the container up (namespaces, mounts reported). */
   starting: boolean;
   net?: 'new' | 'host' | 'joined';
@@ -72,7 +72,7 @@ export function reduceRun(m: RunModel, e: EngineEvent): RunModel {
   if (!('id' in e) || !m.container || e.id !== m.container.id) return m;
   switch (e.type) {
     case 'runtime.step':
-      return { ...m, steps: { ...m.steps, [e.step]: { ms: e.ms, ...(e.detail ? { detail: e.detail } : {}) } } };
+      return { ...m, steps: { ...m.steps, [e.step]: { ms: e.ms, ...(e.detail ? { detail: e.detail } : {}), ...(e.skipped ? { skipped: true } : {}) } } };
     case 'runtime.namespace':
       return { ...m, starting: true, ...(e.ns === 'net' ? { net: e.mode } : {}) };
     case 'runtime.rootfs':
@@ -129,13 +129,13 @@ export function runSteps(m: RunModel): RunStep[] {
       if (m.container) return { ...base, state: 'skipped', detail: 'not needed: the image was already in the store' };
       return { ...base, state: 'pending' };
     }
+    if (seen?.skipped) return { ...base, state: 'skipped', ...(seen.detail ? { detail: seen.detail } : {}) };
     if (seen) return { ...base, state: 'done', ms: seen.ms, ...(seen.detail ? { detail: seen.detail } : {}) };
-    if (key === 'network' || key === 'ip') {
-      // Skiff has no bridge or address pool yet, and the engine emits no such step: say so.
-      const net = m.net === 'new' ? 'the container gets its own network namespace with only loopback'
-        : m.net === 'host' ? 'the container shares the host\'s network' : undefined;
-      const detail = key === 'network' ? `Skiff has no bridge or veth pair yet${net ? `; ${net}` : ''}` : 'Skiff has no address pool yet, so no IP address is given';
-      return { ...base, state: 'not-in-skiff', detail };
+    if ((key === 'network' || key === 'ip') && (m.steps.start || m.exit)) {
+      // Started, yet no network step was reported: a recording from an engine without networking.
+      const net = m.net === 'new' ? 'the container had its own network namespace with only loopback'
+        : m.net === 'host' ? 'the container shared the host\'s network' : undefined;
+      return { ...base, state: 'not-in-skiff', detail: `not reported by the engine that ran it${net ? `; ${net}` : ''}` };
     }
     if (failed && (key === 'rootfs' || key === 'start')) return { ...base, state: 'failed', ...(m.exit?.error ? { detail: m.exit.error } : {}) };
     if (failed) return { ...base, state: 'pending' };

@@ -46,6 +46,15 @@ describe('run flags → CreateRequest', () => {
     ['--network none --rm --read-only --cap-add NET_ADMIN --cap-drop CHOWN --security-opt no-new-privileges busybox', {
       HostConfig: { NetworkMode: 'none', AutoRemove: true, ReadonlyRootfs: true, CapAdd: ['NET_ADMIN'], CapDrop: ['CHOWN'], SecurityOpt: ['no-new-privileges'] },
     }],
+    ['-p 8080:80 -p 127.0.0.1::53/udp -p 9000-9001:90-91 busybox', {
+      ExposedPorts: { '80/tcp': {}, '53/udp': {}, '90/tcp': {}, '91/tcp': {} },
+      HostConfig: { PortBindings: { '80/tcp': [{ HostIp: '', HostPort: '8080' }], '53/udp': [{ HostIp: '127.0.0.1', HostPort: '' }], '90/tcp': [{ HostIp: '', HostPort: '9000' }], '91/tcp': [{ HostIp: '', HostPort: '9001' }] } },
+    }],
+    ['-P --expose 7000-7001 --expose 53/udp busybox', { ExposedPorts: { '7000/tcp': {}, '7001/tcp': {}, '53/udp': {} }, HostConfig: { PublishAllPorts: true } }],
+    ['--link db:dbapp --link cache --network backend --ip 172.20.0.9 --network-alias api busybox', {
+      HostConfig: { Links: ['db:dbapp', 'cache'], NetworkMode: 'backend' },
+      NetworkingConfig: { EndpointsConfig: { backend: { IPAMConfig: { IPv4Address: '172.20.0.9' }, Aliases: ['api'] } } },
+    }],
   ])('%s', (line, expected) => {
     expect(opts(line).body).toMatchObject(expected);
   });
@@ -68,8 +77,13 @@ describe('run flags → CreateRequest', () => {
     ['-a stdio busybox', 'invalid argument "stdio" for "-a, --attach" flag: valid streams are STDIN, STDOUT and STDERR'],
     ['-d -a stdout busybox', 'conflicting options: cannot specify both --attach and --detach'],
     ['--env-file nope.env busybox', '--env-file: open nope.env: no such file or directory'],
-    ['-p 8080:80 busybox', 'publishing ports comes with networking'],
-    ['-P busybox', 'publishing ports comes with networking'],
+    ['-p 80:x busybox', 'Invalid containerPort: x'],
+    ['-p 70000:80 busybox', 'Invalid hostPort: 70000'],
+    ['-p 80/sctp busybox', 'Invalid proto: sctp'],
+    ['-p 8000-8002:80-81 busybox', 'Invalid ranges specified for container and host Ports: 80-81 and 8000-8002'],
+    ['--link a:b:c:d busybox', 'invalid link: a:b:c:d'],
+    ['--ip 172.20.0.9 busybox', 'user specified IP address is supported on user defined networks only'],
+    ['--expose x busybox', 'invalid argument "x" for "--expose" flag'],
     ['--init busybox', '--init is not available in Skiff yet'],
     ['--restart always busybox', 'restart policy "always" is not available in Skiff yet'],
     ['--security-opt label busybox', 'invalid --security-opt: "label"'],

@@ -3,6 +3,7 @@ import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import { ExplainRun } from '../../../src/visualize/ExplainRun.tsx';
 import { foldRun } from '../../../src/visualize/model/run.ts';
+import { duration } from '../../../src/visualize/model/format.ts';
 import { DRAWING, events, json, widest } from './fixtures.ts';
 
 const run = events('run-volume');
@@ -24,6 +25,7 @@ describe('ExplainRun', () => {
     expect(f).toMatch(new RegExp(`✓ 2 Create the container +${ms('create')}`));
     expect(f).toMatch(new RegExp(`✓ 3 Allocate a filesystem, mount a read-write layer +${ms('rootfs')}`));
     expect(f).toContain('overlay: 3 layer(s) + a writable layer');
+    // Recorded before Skiff had networking: said as such, never drawn as done.
     expect(f).toMatch(/✗ 4 Create a network interface on a bridge +not yet in Skiff/);
     expect(f).toMatch(/✗ 5 Assign an IP address from a pool +not yet in Skiff/);
     expect(f).toMatch(new RegExp(`✓ 6 Start the process +${ms('start')}`));
@@ -48,7 +50,21 @@ describe('ExplainRun', () => {
     expect(f).not.toMatch(DRAWING);
     const text = f.replace(/\s+/g, ' ');
     expect(text).toContain('Step 1 of 7, not needed: Pull the image if it is missing. Not needed: the image was already in the store.');
-    expect(text).toContain('Step 4 of 7, not yet in Skiff: Create a network interface on a bridge. Skiff has no bridge or veth pair yet;');
+    expect(text).toContain('Step 4 of 7, not yet in Skiff: Create a network interface on a bridge. Not reported by the engine that ran it;');
     expect(text).toContain('Then the container was ended by the OOM killer (exit 137).');
+  });
+
+  it('shows steps 4 and 5 done for a container on the bridge, with the veth pair and the address', () => {
+    const bridge = events('run-bridge');
+    const step = (k: string) => {
+      const e = bridge.find((x) => x.type === 'runtime.step' && x.step === k);
+      return duration(e?.type === 'runtime.step' ? e.ms : NaN);
+    };
+    const f = frame(<ExplainRun model={foldRun(bridge)} width={80} plain={false} />);
+    expect(widest(f)).toBeLessThanOrEqual(80);
+    expect(f).toMatch(new RegExp(`✓ 4 Create a network interface on a bridge +${step('network')}`));
+    expect(f).toMatch(/veth pair veth[0-9a-f]{7} on bridge skiff0 ⇄ eth0 inside/);
+    expect(f).toMatch(new RegExp(`✓ 5 Assign an IP address from a pool +${step('ip')}`));
+    expect(f).toContain("172.18.0.3/16 from bridge's pool 172.18.0.0/16");
   });
 });

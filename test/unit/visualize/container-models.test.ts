@@ -138,7 +138,7 @@ describe('the cgroups model', () => {
 });
 
 describe('the explain-run model', () => {
-  it('times every step the engine reported, and says which ones Skiff does not do yet', () => {
+  it('times every step the engine reported, and says which ones a recording lacks', () => {
     const steps = runSteps(foldRun(run));
     const timing = (step: string) => {
       const e = run.find((x) => x.type === 'runtime.step' && x.step === step);
@@ -151,7 +151,7 @@ describe('the explain-run model', () => {
     expect(steps[0]!.ms).toBe(done?.type === 'pull.done' ? done.ms : NaN);
     expect(steps[0]!.detail).toMatch(/^pulled .*\/learn\/tools:1: 2 layers downloaded, 1 already present$/);
     for (const s of steps.slice(1)) if (s.state === 'done') expect(s.ms).toBe(timing(s.key));
-    expect(steps[3]!.detail).toBe('Skiff has no bridge or veth pair yet; the container gets its own network namespace with only loopback');
+    expect(steps[3]!.detail).toBe('not reported by the engine that ran it; the container had its own network namespace with only loopback');
     expect(steps[5]!.detail).toMatch(/^PID 1 inside = PID \d+ on the host: sh -c echo hello from skiff/);
     expect(foldRun(run).exit).toEqual({ exitCode: 0, reason: 'exited' });
   });
@@ -171,12 +171,34 @@ describe('the explain-run model', () => {
       if (e.type === 'pull.done') seen.add('pull');
       for (const s of runSteps(m)) {
         if (s.state === 'done') expect(seen.has(s.key), s.key).toBe(true);
-        if (s.key === 'network' || s.key === 'ip') expect(s.state).toBe('not-in-skiff');
       }
     }
     const at = (type: string) => foldRun(run.slice(0, run.findIndex((e) => e.type === type) + 1));
-    expect(runSteps(at('pull.start')).map((s) => s.state)).toEqual(['active', 'pending', 'pending', 'not-in-skiff', 'not-in-skiff', 'pending', 'pending']);
-    expect(runSteps(at('runtime.namespace')).map((s) => s.state)).toEqual(['done', 'done', 'active', 'not-in-skiff', 'not-in-skiff', 'active', 'pending']);
+    expect(runSteps(at('pull.start')).map((s) => s.state)).toEqual(['active', 'pending', 'pending', 'pending', 'pending', 'pending', 'pending']);
+    expect(runSteps(at('runtime.namespace')).map((s) => s.state)).toEqual(['done', 'done', 'active', 'pending', 'pending', 'active', 'pending']);
+  });
+
+  it('shows the network steps of a bridge container as done, with the engine\'s timings', () => {
+    const bridge = events('run-bridge');
+    const steps = runSteps(foldRun(bridge));
+    const ms = (k: string) => {
+      const e = bridge.find((x) => x.type === 'runtime.step' && x.step === k);
+      return e?.type === 'runtime.step' ? e.ms : NaN;
+    };
+    expect(steps.map((s) => `${s.key} ${s.state}`)).toEqual(['pull skipped', 'create done', 'rootfs done', 'network done', 'ip done', 'start done', 'attach done']);
+    expect(steps[3]!.ms).toBe(ms('network'));
+    expect(steps[3]!.detail).toMatch(/^veth pair veth[0-9a-f]{7} on bridge skiff0 ⇄ eth0 inside$/);
+    expect(steps[4]!.detail).toBe('172.18.0.3/16 from bridge\'s pool 172.18.0.0/16');
+  });
+
+  it('says "not needed" for the network steps of a --network none container', () => {
+    const id = 'c'.repeat(64);
+    const m = foldRun([
+      { type: 'container.create', id, name: 'n', image: 'busybox', imageId: 'sha256:x' },
+      { type: 'runtime.step', id, step: 'ip', ms: 0, detail: '--network none: no address but loopback', skipped: true },
+      { type: 'runtime.step', id, step: 'network', ms: 0, detail: '--network none: a network namespace with only the loopback interface', skipped: true },
+    ]);
+    expect(runSteps(m).slice(3, 5)).toMatchObject([{ state: 'skipped', detail: '--network none: a network namespace with only the loopback interface' }, { state: 'skipped' }]);
   });
 
   it('keeps a pull of another image out of the next run', () => {

@@ -155,6 +155,14 @@ export async function runSteps(steps: Step[], ctx: StepContext): Promise<void> {
       case 'loopback-up':
         sys.loopbackUp();
         break;
+      case 'net-interface':
+        // The engine made this interface in our namespace (the peer of a veth on its bridge).
+        sys.setIpv4Address(step.ifname, step.address, step.prefixLength);
+        sys.linkUp(step.ifname);
+        break;
+      case 'net-route':
+        sys.addDefaultRoute(step.gateway);
+        break;
     }
     ctx.report({ t: 'step', step, ms: performance.now() - t0, ...(detail ? { detail } : {}) });
   }
