@@ -17,6 +17,8 @@ export interface DaemonContext {
   engineId: string;
   /** Plain-HTTP registries besides loopback ones (dockerd's --insecure-registry). */
   insecureRegistries: string[];
+  /** Registry mirrors tried first for Docker Hub images (dockerd's --registry-mirror). */
+  registryMirrors?: string[];
   /** A line for the daemon's log (stderr). */
   log(line: string): void;
 }

@@ -1,20 +1,25 @@
 // The image endpoints: pull (POST /images/create, a JSON progress stream), import (fromSrc=-),
-// list, inspect, history, tag, remove, prune — answers in moby's shapes (api/swagger.yaml
-// ImageSummary, ImageInspect, HistoryResponseItem, ImageDeleteResponseItem).
+// push (POST /images/{name}/push, a JSON progress stream), list, inspect, history, tag, remove,
+// prune, and POST /auth (a login check) — answers in moby's shapes (api/swagger.yaml ImageSummary,
+// ImageInspect, HistoryResponseItem, ImageDeleteResponseItem, AuthConfig).
 import type http from 'node:http';
 import { Readable } from 'node:stream';
 import type { ContainerSummary } from '../../engine/containers/types.ts';
-import { SkiffError, describeError } from '../../engine/errors.ts';
+import { SkiffError, describeError, isSkiffError } from '../../engine/errors.ts';
 import { importImage } from '../../engine/image/import.ts';
 import { imageInspectView } from '../../engine/image/inspect.ts';
+import { nameOf } from '../../engine/image/names.ts';
+import { Pusher } from '../../engine/image/push.ts';
 import type { ImageRecord } from '../../engine/image/service.ts';
-import { familiarString, formatReference, parseReference } from '../../engine/reference.ts';
+import { familiarString, formatReference, parseReference, repositoryName } from '../../engine/reference.ts';
 import type { Credentials } from '../../engine/registry/auth.ts';
+import { checkLogin, registryOrigin } from '../../engine/registry/login.ts';
 import { parsePlatform } from '../../engine/registry/platform.ts';
 import type { DaemonContext } from '../context.ts';
 import { type JsonMessage, PullProgress } from '../pull-progress.ts';
+import { type PushMessage, PushProgress } from '../push-progress.ts';
 import type { Call, Route } from '../router.ts';
-import { filtersParam, flag } from '../wire.ts';
+import { filtersParam, flag, HttpError } from '../wire.ts';
 
 const unixSeconds = (iso: string | undefined) => (iso ? Math.floor(Date.parse(iso) / 1000) || 0 : 0);
 
@@ -105,7 +110,7 @@ async function pull(ctx: DaemonContext, c: Call): Promise<void> {
   const off = ctx.engine.events.on((e) => progress.map(e).forEach(write));
   try {
     const credentials = registryAuth(c.headers['x-registry-auth']);
-    const result = await ctx.engine.pull(formatReference(ref), { ...(platform ? { platform } : {}), ...(credentials ? { credentials } : {}), insecureRegistries: ctx.insecureRegistries, signal: c.gone });
+    const result = await ctx.engine.pull(formatReference(ref), { ...(platform ? { platform } : {}), ...(credentials ? { credentials } : {}), insecureRegistries: ctx.insecureRegistries, mirrors: ctx.registryMirrors ?? [], signal: c.gone });
     off();
     PullProgress.finished(result, familiarString(ref)).forEach(write);
   } catch (e) {
@@ -129,6 +134,68 @@ async function importTar(ctx: DaemonContext, c: Call, req: http.IncomingMessage)
   const r = await importImage(ctx.engine.store, Readable.from(req), name, { createdBy: 'skiff import (API)', ...(message ? { comment: message } : {}) });
   const res = c.stream(200, { 'Content-Type': 'application/json' });
   res.end(JSON.stringify({ status: r.imageId }) + '\n');
+}
+
+/**
+ * `POST /images/{name}/push?tag=`: push, answering with Docker's progress stream; no tag pushes
+ * every local tag of the repository (API 1.41). Credentials come in X-Registry-Auth.
+ */
+async function push(ctx: DaemonContext, c: Call): Promise<void> {
+  const ref = parseReference(c.params[0]!);
+  const tag = c.query.get('tag') ?? '';
+  const repo = repositoryName(ref);
+  let targets: string[];
+  if (tag) targets = [formatReference(parseReference(`${repo}:${tag}`))];
+  else if (ref.tag && c.params[0]!.slice(c.params[0]!.lastIndexOf('/') + 1).includes(':')) targets = [formatReference(ref)];
+  else targets = (await ctx.engine.store.index.entries()).map(nameOf).filter((n): n is string => !!n && !n.includes('@') && repositoryName(parseReference(n)) === repo).sort();
+  if (targets.length === 0) throw new SkiffError('IMAGE_NOT_FOUND', `An image does not exist locally with the tag: ${familiarString(ref)}`, 'tag an image with that name first');
+  // Nothing is streamed before the first image is known to exist: a missing one is a plain 404.
+  for (const t of targets) {
+    await ctx.engine.images.resolve(t).catch((e: unknown) => {
+      if (isSkiffError(e, 'IMAGE_NOT_FOUND')) throw new SkiffError('IMAGE_NOT_FOUND', `An image does not exist locally with the tag: ${familiarString(parseReference(t))}`, `tag an image with that name first: docker tag IMAGE ${familiarString(parseReference(t))}`);
+      throw e;
+    });
+  }
+  const credentials = registryAuth(c.headers['x-registry-auth']);
+  const res = c.stream(200, { 'Content-Type': 'application/json' });
+  const write = (m: PushMessage) => res.write(JSON.stringify(m) + '\n');
+  write({ status: `The push refers to repository [${repo}]` });
+  const pusher = new Pusher(ctx.engine.store, ctx.engine.events);
+  try {
+    for (const t of targets) {
+      const progress = new PushProgress(t);
+      const off = ctx.engine.events.on((e) => progress.map(e).forEach(write));
+      try {
+        const r = await pusher.push(t, { ...(credentials ? { credentials } : {}), insecureRegistries: ctx.insecureRegistries, signal: c.gone });
+        PushProgress.finished(r).forEach(write);
+      } finally {
+        off();
+      }
+    }
+  } catch (e) {
+    const message = e instanceof SkiffError ? e.message : describeError(e);
+    write({ errorDetail: { message }, error: message });
+  } finally {
+    res.end();
+  }
+}
+
+/**
+ * `POST /auth` {username, password, serveraddress}: `docker login` asks the daemon to check the
+ * credentials against the registry (its /v2/ challenge); the CLI then stores them itself.
+ */
+async function auth(ctx: DaemonContext, c: Call) {
+  const body = (await c.json<{ username?: string; password?: string; serveraddress?: string }>()) ?? {};
+  if (!body.username || !body.password) throw new SkiffError('USAGE', 'username and password are required', 'docker login -u USER');
+  const server = (body.serveraddress ?? '').replace(/^https?:\/\//, '').replace(/\/.*$/, '') || 'docker.io';
+  const domain = ['index.docker.io', 'registry-1.docker.io'].includes(server) ? 'docker.io' : server;
+  try {
+    await checkLogin(registryOrigin(domain, ctx.insecureRegistries, body.serveraddress?.startsWith('http://')), { username: body.username, password: body.password });
+  } catch (e) {
+    if (isSkiffError(e, 'UNAUTHORIZED')) throw new HttpError(401, e.message);
+    throw e;
+  }
+  return { status: 200, json: { Status: 'Login Succeeded', IdentityToken: '' } };
 }
 
 export function imageRoutes(ctx: DaemonContext): Route[] {
@@ -166,10 +233,9 @@ export function imageRoutes(ctx: DaemonContext): Route[] {
     {
       method: 'POST',
       path: '/images/{name*}/push',
-      handler: async () => {
-        throw new SkiffError('UNSUPPORTED', 'push is not built into Skiff yet', 'push with the docker CLI against a Docker daemon for now');
-      },
+      handler: (c) => push(ctx, c),
     },
+    { method: 'POST', path: '/auth', handler: (c) => auth(ctx, c) },
     { method: 'DELETE', path: '/images/{name*}', handler: async (c) => ({ status: 200, json: await ctx.engine.images.remove(c.params[0]!, { force: flag(c.query, 'force') }) }) },
   ];
 }

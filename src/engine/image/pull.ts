@@ -14,9 +14,10 @@ import { chainIds, type Digest, isDigest } from '../digest.ts';
 import { SkiffError, describeError } from '../errors.ts';
 import type { EventBus, LayerPhase } from '../events.ts';
 import { type Descriptor, type ImageConfig, type ImageIndexDoc, type ImageManifest, isIndexType } from '../oci.ts';
-import { formatReference, type ImageReference, parseReference, registryEndpoint } from '../reference.ts';
+import { formatReference, type ImageReference, parseReference } from '../reference.ts';
 import type { Credentials } from '../registry/auth.ts';
 import { RegistryClient } from '../registry/client.ts';
+import { registryOrigin } from '../registry/login.ts';
 import { choosePlatformManifest, formatPlatform, hostPlatform, type Platform } from '../registry/platform.ts';
 import type { Store } from '../store/store.ts';
 import { fetchLayer } from './layer-job.ts';
@@ -34,6 +35,9 @@ export interface PullOptions {
   dispatcher?: Dispatcher;
   attempts?: number;
   backoffMs?: number;
+  /** Registry mirrors (URLs, as dockerd's --registry-mirror) tried in order before Docker Hub for
+   *  docker.io images; a mirror that fails or lacks the image is skipped. */
+  mirrors?: string[];
 }
 
 export interface PullResult {
@@ -80,11 +84,32 @@ export class Puller {
     }
   }
 
+  /**
+   * Where to pull from, in order. Docker Hub images go to the mirrors first (dockerd's
+   * registry-mirrors: `pull ubuntu` asks the classroom cache for library/ubuntu), then to the Hub.
+   */
+  static origins(ref: ImageReference, opts: Pick<PullOptions, 'mirrors' | 'insecureRegistries'>): string[] {
+    const own = registryOrigin(ref.domain, opts.insecureRegistries);
+    if (ref.domain !== 'docker.io' || !opts.mirrors?.length) return [own];
+    const mirrors = opts.mirrors.map((m) => (/^https?:\/\//.test(m) ? m : registryOrigin(m, opts.insecureRegistries)).replace(/\/+$/, ''));
+    return [...new Set([...mirrors, own])];
+  }
+
   private async run(ref: ImageReference, refText: string, pullId: string, opts: PullOptions): Promise<PullResult> {
-    const { host, insecureByDefault } = registryEndpoint(ref.domain);
-    const insecure = insecureByDefault || (opts.insecureRegistries ?? []).includes(ref.domain);
+    const origins = Puller.origins(ref, opts);
+    for (let i = 0; ; i++) {
+      try {
+        return await this.runFrom(origins[i]!, ref, refText, pullId, opts);
+      } catch (e) {
+        // A mirror that is down, or does not have the image, is passed over (as dockerd does).
+        if (i === origins.length - 1 || opts.signal?.aborted) throw e;
+      }
+    }
+  }
+
+  private async runFrom(origin: string, ref: ImageReference, refText: string, pullId: string, opts: PullOptions): Promise<PullResult> {
     const client = new RegistryClient({
-      origin: `${insecure ? 'http' : 'https'}://${host}`,
+      origin,
       events: this.events, pullId, credentials: opts.credentials,
       dispatcher: opts.dispatcher, attempts: opts.attempts, backoffMs: opts.backoffMs,
     });

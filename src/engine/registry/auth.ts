@@ -49,7 +49,8 @@ export class TokenSource {
     if (!realm) throw new SkiffError('REGISTRY_ERROR', 'the registry asked for a Bearer token but named no token service (realm)', 'the registry is misconfigured');
     const url = new URL(realm);
     if (challenge.params.service) url.searchParams.set('service', challenge.params.service);
-    url.searchParams.set('scope', scope);
+    // Several scopes (a push that mounts from another repository) are several `scope` parameters.
+    for (const one of scope.split(' ').filter(Boolean)) url.searchParams.append('scope', one);
     const headers: Record<string, string> = {};
     if (this.credentials) headers.authorization = basicHeader(this.credentials);
     const started = performance.now();

@@ -31,6 +31,12 @@ export interface SendOptions {
   scope?: string;
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /** A request body (push: a blob or one chunk of it, a manifest). Held whole, so that a retry or
+   *  the repeat after a 401 can send it again. */
+  body?: Buffer;
+  /** Attempts for this request, counting the first (default: the transport's). A PATCH appends to
+   *  an upload, so it is never repeated blindly: the pusher asks the registry where it stands. */
+  attempts?: number;
 }
 
 const MAX_REDIRECTS = 5;
@@ -91,22 +97,23 @@ export class RegistryTransport {
   /** Sends a request to the registry; the caller must consume or dump the body. */
   async send(step: HandshakeStep, method: string, path: string, opts: SendOptions = {}): Promise<Dispatcher.ResponseData> {
     let lastError: unknown;
-    for (let attempt = 1; attempt <= this.attempts; attempt++) {
+    const attempts = opts.attempts ?? this.attempts;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
       if (attempt > 1) await sleep(this.backoffMs * 2 ** (attempt - 2), undefined, { signal: opts.signal });
       try {
         const res = await this.exchange(step, method, new URL(path, this.origin + '/'), opts, attempt);
         const retryable = res.statusCode >= 500 || res.statusCode === 429;
-        if (!retryable || attempt === this.attempts) return res;
+        if (!retryable || attempt === attempts) return res;
         await res.body.dump();
         lastError = new SkiffError('REGISTRY_ERROR', `${this.host} answered ${res.statusCode}`);
       } catch (e) {
         if (e instanceof SkiffError || opts.signal?.aborted) throw e;
         lastError = e;
-        if (attempt === this.attempts) break;
+        if (attempt === attempts) break;
       }
     }
     if (lastError instanceof SkiffError) throw lastError;
-    throw new SkiffError('NETWORK', `cannot reach registry ${this.host}: ${networkMessage(lastError)} (after ${this.attempts} attempts)`,
+    throw new SkiffError('NETWORK', `cannot reach registry ${this.host}: ${networkMessage(lastError)} (after ${attempts} attempt${attempts === 1 ? '' : 's'})`,
       'check that the registry is running and the address is right, or your network connection', { cause: lastError });
   }
 
@@ -137,7 +144,7 @@ export class RegistryTransport {
       const started = performance.now();
       let res: Dispatcher.ResponseData;
       try {
-        res = await request(target, { method: method as Dispatcher.HttpMethod, headers, dispatcher: this.dispatcher, signal: opts.signal });
+        res = await request(target, { method: method as Dispatcher.HttpMethod, headers, dispatcher: this.dispatcher, signal: opts.signal, ...(opts.body ? { body: opts.body } : {}) });
       } catch (e) {
         this.emit(step, method, target, 0, started, attempt, { auth, range: headers.range, error: networkMessage(e) });
         throw e;
