@@ -68,6 +68,8 @@ export interface ContainerConfig {
   WorkingDir?: string;
   Labels?: Record<string, string>;
   StopSignal?: string;
+  /** SHELL: what runs the shell form of RUN, CMD and ENTRYPOINT in builds FROM this image. */
+  Shell?: string[];
 }
 
 export interface ImageConfig {

@@ -3,7 +3,7 @@
 //  - An image that loses its last name but is still in the store becomes dangling (<none>:<none>),
 //    kept until `image prune` — what `docker pull` does when a tag moves to a newer image.
 //  - Removing a name (`rmi name`) deletes the image when that was its last name (no dangling).
-import { CREATED, IMAGE_ID, type IndexEntry, REF_NAME } from '../store/image-index.ts';
+import { BUILD_INTERMEDIATE, CREATED, IMAGE_ID, type IndexEntry, REF_NAME } from '../store/image-index.ts';
 
 export function nameOf(e: IndexEntry): string | undefined {
   return e.annotations[REF_NAME];
@@ -48,4 +48,9 @@ export function danglingIds(entries: readonly IndexEntry[]): string[] {
 
 export function createdOf(e: IndexEntry): string | undefined {
   return e.annotations[CREATED];
+}
+
+/** A build step's image, not a build's result (every entry unnamed and marked): `images` hides it. */
+export function isIntermediate(entries: readonly IndexEntry[]): boolean {
+  return entries.length > 0 && entries.every((e) => nameOf(e) === undefined && e.annotations[BUILD_INTERMEDIATE] === 'true');
 }

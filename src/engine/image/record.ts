@@ -18,9 +18,11 @@ export interface NewImage {
   config: ImageConfig;
   /** What the registry named it by (an index digest), if not the manifest itself. */
   repoDigest?: { digest: Digest; bytes: Uint8Array };
+  /** More annotations for its index entry (a build step's cache key, build/cache.ts). */
+  annotations?: Record<string, string>;
 }
 
-const OCI_EQUIVALENT: Record<string, string> = {
+export const OCI_EQUIVALENT: Record<string, string> = {
   [MediaType.dockerConfig]: MediaType.ociConfig,
   [MediaType.dockerLayerGzip]: MediaType.ociLayerGzip,
   [MediaType.dockerForeignLayer]: 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip',
@@ -59,6 +61,7 @@ export async function recordImage(store: Store, img: NewImage): Promise<IndexEnt
       [REPO_DIGEST]: img.repoDigest?.digest ?? img.manifestDigest,
       [SOURCE_MANIFEST]: img.manifestDigest,
       [CREATED]: new Date().toISOString(),
+      ...img.annotations,
     },
   };
   const name = img.name;

@@ -8,7 +8,7 @@ import { familiarRepository, familiarString, formatReference, type ImageReferenc
 import { type IndexEntry, REF_NAME, REPO_DIGEST, SOURCE_MANIFEST } from '../store/image-index.ts';
 import type { Store } from '../store/store.ts';
 import { collectGarbage, type GcResult } from './gc.ts';
-import { createdOf, danglingIds, imageIdOf, nameOf, removeImage, removeName, setName } from './names.ts';
+import { createdOf, danglingIds, imageIdOf, isIntermediate, nameOf, removeImage, removeName, setName } from './names.ts';
 
 export interface ImageRecord {
   id: Digest;
@@ -78,6 +78,8 @@ export class ImageService {
     const dangling = new Set(danglingIds(entries));
     const out: ImageRecord[] = [];
     for (const id of ids) {
+      // A build step's image is build cache, listed only with `all` (`docker images -a`).
+      if (!opts.all && isIntermediate(entries.filter((e) => imageIdOf(e) === id))) continue;
       if (opts.dangling !== undefined && dangling.has(id) !== opts.dangling) continue;
       out.push(await this.record(id, entries));
     }

@@ -13,6 +13,8 @@ export const IMAGE_ID = 'io.skiff.image.id'; // config digest: Docker's image ID
 export const REPO_DIGEST = 'io.skiff.repo.digest'; // what the registry named it by (index or manifest digest)
 export const CREATED = 'io.skiff.created'; // when this name was set, RFC 3339
 export const SOURCE_MANIFEST = 'io.skiff.source.manifest'; // the registry's manifest, when index.json lists its OCI form
+export const BUILD_CACHE_KEY = 'io.skiff.build.cache-key'; // the build step that made it (build/cache.ts)
+export const BUILD_INTERMEDIATE = 'io.skiff.build.intermediate'; // a build step's image, not its result: `images` hides it
 
 export interface IndexEntry {
   mediaType: string;
