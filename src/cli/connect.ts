@@ -50,7 +50,8 @@ export async function connectDaemon(o: ConnectOptions): Promise<EngineApi> {
     if (!absent(e)) throw e;
   }
   if (process.getuid?.() !== 0) {
-    throw new SkiffError('PERMISSION', `no Skiff daemon is running for ${o.dataRoot}, and only root can start one`, 'start it as root: sudo skiff daemon (members of its group can then use it)');
+    const dataRootFlag = path.resolve(o.dataRoot) === DEFAULT_DATA_ROOT ? '' : ` --data-root ${o.dataRoot}`;
+    throw new SkiffError('PERMISSION', `no Skiff daemon is running for ${o.dataRoot}, and only root can start one`, `start it as root: sudo skiff${dataRootFlag} daemon (members of its group can then use it)`);
   }
   const log = path.join(path.resolve(o.dataRoot), 'skiffd.log');
   fs.mkdirSync(path.dirname(log), { recursive: true });

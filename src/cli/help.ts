@@ -12,6 +12,8 @@ Options:
                                 SKIFF_HOST, DOCKER_HOST). Without one, Skiff's own daemon for the
                                 data root, started in the background when it is not running
       --storage-driver DRIVER   overlay (default where the kernel has it) or vfs (copies layers)
+      --plain                   Plain text: no colours, boxes or redrawn lines (also NO_COLOR);
+                                for screen readers
       --insecure-registry HOST  Allow plain HTTP to this registry (loopback ones always are)
       --trace                   Print each registry exchange (the pull handshake) as it happens
   -v, --version                 Print the version

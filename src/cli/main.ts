@@ -12,11 +12,12 @@ import { connectDaemon } from './connect.ts';
 import { commands, lookup } from './commands/index.ts';
 import { commandHelp, globalHelp } from './help.ts';
 import { traceLine } from './progress.ts';
+import type { Terminal } from './terminal.ts';
 
 export const VERSION = '0.1.0';
 
 /** Docker commands a learner may type that Skiff's engine cannot do yet (containers come next). */
-const NOT_YET = ['attach', 'network', 'build', 'commit', 'push', 'login', 'logout', 'search', 'port'];
+const NOT_YET = ['attach', 'pause', 'unpause', 'rename', 'update', 'cp', 'export', 'save', 'load', 'compose', 'swarm'];
 
 const GLOBAL_FLAGS: FlagSpec[] = [
   { name: 'data-root', kind: 'string', help: 'data root' },
@@ -24,6 +25,7 @@ const GLOBAL_FLAGS: FlagSpec[] = [
   { name: 'trace', kind: 'bool', help: 'trace registry exchanges' },
   { name: 'storage-driver', kind: 'string', help: 'overlay or vfs' },
   { name: 'host', short: 'H', kind: 'string', help: 'daemon address' },
+  { name: 'plain', kind: 'bool', help: 'plain text: no color, drawing or redrawn lines' },
   { name: 'version', short: 'v', kind: 'bool', help: 'version' },
   { name: 'help', short: 'h', kind: 'bool', help: 'help' },
 ];
@@ -43,10 +45,14 @@ export interface Session {
   host?: string;
   /** SKIFF_NO_DAEMON: containers run by the engine inside this process. */
   inProcess?: boolean;
+  /** --plain or NO_COLOR: text a screen reader reads well — no color, no drawing, no redrawn lines. */
+  plain?: boolean;
+  /** The user's terminal as the commands get it (the REPL's can be taken from it, Terminal.take). */
+  terminal?: Terminal;
 }
 
-function output(stream: NodeJS.WriteStream): Output {
-  return { write: (s) => void stream.write(s), get isTTY() { return stream.isTTY === true; }, get columns() { return stream.columns ?? 80; } };
+function output(stream: NodeJS.WriteStream, plain = false): Output {
+  return { write: (s) => void stream.write(s), get isTTY() { return !plain && stream.isTTY === true; }, get columns() { return stream.columns ?? 80; } };
 }
 
 /** Opens the engine once per session, on first use, so `skiff --help` never touches the store. */
@@ -121,7 +127,7 @@ export async function runCommand(s: Session, words: string[], signal: AbortSigna
     }
     const ctx: CommandContext = {
       engine: engineOf(s), api: apiOf(s), out: s.out, err: s.err, signal, insecureRegistries: s.insecureRegistries, stdin: s.stdin,
-      ...(process.stdin.isTTY && process.stdout.isTTY ? { terminal: { stdin: process.stdin, stdout: process.stdout } } : {}),
+      ...(s.terminal ? { terminal: s.terminal } : process.stdin.isTTY && process.stdout.isTTY ? { terminal: { stdin: process.stdin, stdout: process.stdout } } : {}),
     };
     return (await command.run(ctx, args)) ?? 0;
   } catch (e) {
@@ -136,15 +142,16 @@ export async function runCommand(s: Session, words: string[], signal: AbortSigna
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const out = output(process.stdout);
-  const err = output(process.stderr);
   let global;
   try {
     global = parseArgs(argv, GLOBAL_FLAGS, { stopAtPositional: true });
   } catch (e) {
-    err.write(`Error: ${describeError(e)}\n`);
+    process.stderr.write(`Error: ${describeError(e)}\n`);
     return 125;
   }
+  const plain = global.flags.plain === true || Boolean(process.env.NO_COLOR);
+  const out = output(process.stdout, plain);
+  const err = output(process.stderr, plain);
   if (global.flags.version) {
     out.write(`Skiff version ${VERSION}\n`);
     return 0;
@@ -161,13 +168,20 @@ export async function main(argv: string[]): Promise<number> {
     runtime: { ...(global.flags['storage-driver'] ? { driver: global.flags['storage-driver'] as RuntimeOptions['driver'] } : {}) },
     ...(((global.flags.host as string | undefined) ?? process.env.SKIFF_HOST ?? process.env.DOCKER_HOST) ? { host: (global.flags.host as string | undefined) ?? process.env.SKIFF_HOST ?? process.env.DOCKER_HOST } : {}),
     inProcess: process.env.SKIFF_NO_DAEMON === '1',
+    plain,
   };
   const words = global.positionals[0] === 'docker' ? global.positionals.slice(1) : global.positionals;
   if (words.length === 0) {
-    const { repl } = await import('./repl.ts');
     // A shell lives on: one container init is kept warm, so `run` starts in milliseconds.
     session.runtime = { poolSize: 1, ...session.runtime };
     try {
+      // The Ink REPL is its own chunk of the bundle, loaded only here: one-shot commands never
+      // pay for Ink and React. Without a terminal (`echo images | skiff`), the plain line shell.
+      if (process.stdin.isTTY && process.stdout.isTTY) {
+        const { startRepl } = await import('../repl/index.tsx');
+        return await startRepl(session, { run: runCommand, api: apiOf(session), engine: engineOf(session) });
+      }
+      const { repl } = await import('./repl.ts');
       return await repl(session, runCommand);
     } finally {
       await closeSession(session);

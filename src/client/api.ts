@@ -4,10 +4,18 @@
 //   http.ts   a daemon over its socket — Skiff's own, or a real dockerd (DOCKER_HOST)
 // exactly as the docker CLI talks to dockerd through its APIClient.
 import type { EngineEvent } from '../engine/events.ts';
+import type { BuildMessage } from '../engine/build/stream.ts';
 import type { ContainerInspect, ContainerSummary, CreateRequest } from '../engine/containers/types.ts';
 import type { ExecConfig, ExecInspect } from '../engine/containers/exec.ts';
+import type { NetworkCreateRequest, NetworkResource } from '../engine/network/types.ts';
 
-export type { ContainerInspect, ContainerSummary, CreateRequest, ExecConfig, ExecInspect };
+export type { ContainerInspect, ContainerSummary, CreateRequest, ExecConfig, ExecInspect, NetworkCreateRequest, NetworkResource };
+
+/** EndpointConfig of `network connect` (--ip, --alias). */
+export interface EndpointConfig {
+  IPAMConfig?: { IPv4Address?: string };
+  Aliases?: string[];
+}
 
 export type StreamName = 'stdout' | 'stderr';
 
@@ -53,6 +61,30 @@ export interface ChangeItem {
   Kind: 0 | 1 | 2;
 }
 
+/** What `build` sends besides the context (POST /build's query). */
+export interface BuildQuery {
+  tags?: string[];
+  /** The Dockerfile's path inside the context. */
+  dockerfile?: string;
+  buildArgs?: Record<string, string | null>;
+  labels?: Record<string, string>;
+  noCache?: boolean;
+  pull?: boolean;
+  quiet?: boolean;
+  networkMode?: string;
+}
+
+/** What `commit` asks for (POST /commit's query). */
+export interface CommitQuery {
+  /** REPO[:TAG]; none for a dangling image. */
+  name?: string;
+  comment?: string;
+  author?: string;
+  changes?: string[];
+}
+
+export type { BuildMessage };
+
 export interface StatsSample {
   read: string;
   pids_stats: { current?: number; limit?: number };
@@ -91,8 +123,22 @@ export interface EngineApi {
   execResize(execId: string, rows: number, cols: number): Promise<void>;
   execInspect(execId: string): Promise<ExecInspect>;
 
+  networkCreate(body: NetworkCreateRequest): Promise<{ Id: string; Warning?: string }>;
+  networkList(filters?: Record<string, string[]>): Promise<NetworkResource[]>;
+  networkInspect(id: string): Promise<NetworkResource>;
+  networkRemove(id: string): Promise<void>;
+  networkConnect(network: string, container: string, config?: EndpointConfig): Promise<void>;
+  networkDisconnect(network: string, container: string, force?: boolean): Promise<void>;
+  /** Names of the networks removed. */
+  networkPrune(): Promise<string[]>;
+
   /** Skiff's detailed events (the diagrams' source); undefined from a daemon without them. */
   trace?(signal: AbortSignal): AsyncIterable<EngineEvent>;
+
+  /** `build` (the classic builder): the context as a tar in, Docker's JSON messages out. */
+  imageBuild?(context: AsyncIterable<Uint8Array>, query: BuildQuery, signal?: AbortSignal): AsyncIterable<BuildMessage>;
+  /** `commit`: a container's changes as a new image; resolves to its ID. */
+  containerCommit?(container: string, query: CommitQuery): Promise<{ Id: string }>;
 
   close(): Promise<void>;
 }

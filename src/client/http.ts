@@ -2,12 +2,13 @@
 // the docker CLI's APIClient talks to dockerd — undici on a unix socket or TCP (TLS with client
 // certificates), the API version agreed through /_ping, Docker's JSON errors turned back into
 // SkiffErrors, and attach/exec over hijacked connections.
+import { Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import type { EngineEvent } from '../engine/events.ts';
 import { type ErrorCode, SkiffError } from '../engine/errors.ts';
 import type {
-  AttachedStream, ChangeItem, ContainerInspect, ContainerSummary, CreateRequest, EngineApi, ExecConfig, ExecInspect, LogOptions,
-  OutputChunk, StatsSample, TopResult, WaitResult,
+  AttachedStream, BuildMessage, BuildQuery, ChangeItem, CommitQuery, ContainerInspect, ContainerSummary, CreateRequest, EndpointConfig, EngineApi, ExecConfig, ExecInspect, LogOptions,
+  NetworkCreateRequest, NetworkResource, OutputChunk, StatsSample, TopResult, WaitResult,
 } from './api.ts';
 import { attachedStream, hijack, outputOf } from './hijack.ts';
 import { type DaemonAddress, hostFromEnv, parseHost, type TlsOptions, tlsFromEnv } from './host.ts';
@@ -51,7 +52,7 @@ function query(q: Record<string, QueryValue>): string {
 const KNOWN_CODES = new Set<string>([
   'INVALID_REFERENCE', 'INVALID_DIGEST', 'IMAGE_NOT_FOUND', 'MANIFEST_UNKNOWN', 'MANIFEST_INVALID', 'UNSUPPORTED_MEDIA_TYPE', 'NO_MATCHING_PLATFORM',
   'DIGEST_MISMATCH', 'SIZE_MISMATCH', 'UNAUTHORIZED', 'DENIED', 'TOO_MANY_REQUESTS', 'REGISTRY_ERROR', 'NETWORK', 'UNSAFE_LAYER', 'LAYER_FORMAT',
-  'CONFLICT', 'STORE', 'IMPORT', 'PERMISSION', 'USAGE', 'CONTAINER_NOT_FOUND', 'EXEC_NOT_FOUND', 'VOLUME_NOT_FOUND', 'NOT_RUNNING', 'RUNTIME', 'CGROUP', 'UNSUPPORTED',
+  'CONFLICT', 'STORE', 'IMPORT', 'PERMISSION', 'USAGE', 'CONTAINER_NOT_FOUND', 'EXEC_NOT_FOUND', 'VOLUME_NOT_FOUND', 'NETWORK_NOT_FOUND', 'NOT_RUNNING', 'RUNTIME', 'CGROUP', 'UNSUPPORTED',
 ]);
 
 /** An error answer as a SkiffError: Skiff's daemon sends its code and hint; for dockerd they are worked out from status and path. */
@@ -65,7 +66,7 @@ export function apiError(status: number, text: string, path: string): SkiffError
   const message = typeof body.message === 'string' && body.message ? body.message : `the daemon answered ${status} to ${path}`;
   let code: ErrorCode;
   if (typeof body.code === 'string' && KNOWN_CODES.has(body.code)) code = body.code as ErrorCode;
-  else if (status === 404) code = /^\/(v[\d.]+\/)?exec\//.test(path) ? 'EXEC_NOT_FOUND' : /^\/(v[\d.]+\/)?volumes\//.test(path) ? 'VOLUME_NOT_FOUND' : /^\/(v[\d.]+\/)?images\//.test(path) || /No such image/.test(message) ? 'IMAGE_NOT_FOUND' : 'CONTAINER_NOT_FOUND';
+  else if (status === 404) code = /^\/(v[\d.]+\/)?exec\//.test(path) ? 'EXEC_NOT_FOUND' : /^\/(v[\d.]+\/)?volumes\//.test(path) ? 'VOLUME_NOT_FOUND' : /^\/(v[\d.]+\/)?networks\//.test(path) ? 'NETWORK_NOT_FOUND' : /^\/(v[\d.]+\/)?images\//.test(path) || /No such image/.test(message) ? 'IMAGE_NOT_FOUND' : 'CONTAINER_NOT_FOUND';
   else if (status === 409) code = /is not running/i.test(message) ? 'NOT_RUNNING' : 'CONFLICT';
   else if (status === 400) code = 'USAGE';
   else if (status === 401) code = 'UNAUTHORIZED';
@@ -140,11 +141,12 @@ export class HttpEngineApi implements EngineApi {
   // ---- plumbing ----
 
   /** One request; an answer of 400 or more is thrown as a SkiffError. */
-  async request(method: Dispatcher.HttpMethod, path: string, opts: { body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Dispatcher.ResponseData> {
+  async request(method: Dispatcher.HttpMethod, path: string, opts: { body?: unknown; raw?: AsyncIterable<Uint8Array>; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Dispatcher.ResponseData> {
     const full = this.prefix + path;
     const headers: Record<string, string> = { ...opts.headers };
-    let body: string | undefined;
-    if (opts.body !== undefined) {
+    let body: string | Readable | undefined;
+    if (opts.raw) body = Readable.from(opts.raw); // a stream sent as it is read (a build context)
+    else if (opts.body !== undefined) {
       body = JSON.stringify(opts.body);
       headers['content-type'] = 'application/json';
     }
@@ -170,7 +172,7 @@ export class HttpEngineApi implements EngineApi {
   }
 
   /** A stream of JSON lines (pull progress, events, the trace). */
-  async *lines<T>(method: Dispatcher.HttpMethod, path: string, opts: { signal?: AbortSignal; headers?: Record<string, string> } = {}): AsyncGenerator<T> {
+  async *lines<T>(method: Dispatcher.HttpMethod, path: string, opts: { signal?: AbortSignal; headers?: Record<string, string>; raw?: AsyncIterable<Uint8Array> } = {}): AsyncGenerator<T> {
     const res = await this.request(method, path, opts);
     let carry = '';
     try {
@@ -310,6 +312,37 @@ export class HttpEngineApi implements EngineApi {
     return this.json('GET', `/exec/${this.enc(execId)}/json`);
   }
 
+  // ---- networks ----
+
+  async networkCreate(body: NetworkCreateRequest): Promise<{ Id: string; Warning?: string }> {
+    // The docker CLI sends CheckDuplicate and the IPAM driver; daemons that predate them ignore them.
+    return this.json('POST', '/networks/create', { body: { CheckDuplicate: true, Driver: 'bridge', ...body } });
+  }
+
+  networkList(filters?: Record<string, string[]>): Promise<NetworkResource[]> {
+    return this.json('GET', `/networks${query({ filters: filters ? JSON.stringify(filters) : undefined })}`);
+  }
+
+  networkInspect(id: string): Promise<NetworkResource> {
+    return this.json('GET', `/networks/${this.enc(id)}`);
+  }
+
+  async networkRemove(id: string): Promise<void> {
+    await this.send('DELETE', `/networks/${this.enc(id)}`);
+  }
+
+  async networkConnect(network: string, container: string, config: EndpointConfig = {}): Promise<void> {
+    await this.send('POST', `/networks/${this.enc(network)}/connect`, { Container: container, EndpointConfig: config });
+  }
+
+  async networkDisconnect(network: string, container: string, force = false): Promise<void> {
+    await this.send('POST', `/networks/${this.enc(network)}/disconnect`, { Container: container, Force: force });
+  }
+
+  async networkPrune(): Promise<string[]> {
+    return (await this.json<{ NetworksDeleted: string[] | null }>('POST', '/networks/prune')).NetworksDeleted ?? [];
+  }
+
   // ---- beyond EngineApi: what the image, volume and system commands need from a daemon ----
 
   version(): Promise<Record<string, unknown> & { Version: string; ApiVersion: string }> {
@@ -360,6 +393,38 @@ export class HttpEngineApi implements EngineApi {
 
   private traceEvents(signal: AbortSignal): AsyncIterable<EngineEvent> {
     return this.lines<EngineEvent>('GET', '/skiff/v1/trace', { signal });
+  }
+
+  // ---- build and commit ----
+
+  /** POST /build: the context tar as the body, Docker's JSON messages back (errors in them too). */
+  imageBuild(context: AsyncIterable<Uint8Array>, q: BuildQuery, signal?: AbortSignal): AsyncIterable<BuildMessage> {
+    const p = new URLSearchParams();
+    for (const t of q.tags ?? []) p.append('t', t);
+    if (q.dockerfile) p.set('dockerfile', q.dockerfile);
+    if (q.buildArgs) p.set('buildargs', JSON.stringify(q.buildArgs));
+    if (q.labels) p.set('labels', JSON.stringify(q.labels));
+    if (q.noCache) p.set('nocache', '1');
+    if (q.pull) p.set('pull', '1');
+    if (q.quiet) p.set('q', '1');
+    if (q.networkMode) p.set('networkmode', q.networkMode);
+    p.set('rm', '1');
+    return this.lines<BuildMessage>('POST', `/build?${p}`, { raw: context, headers: { 'content-type': 'application/x-tar' }, ...(signal ? { signal } : {}) });
+  }
+
+  /** POST /commit; a name is split into repo and tag as the docker CLI sends them. */
+  async containerCommit(container: string, q: CommitQuery): Promise<{ Id: string }> {
+    const p = new URLSearchParams({ container });
+    if (q.name) {
+      const slash = q.name.lastIndexOf('/');
+      const colon = q.name.lastIndexOf(':');
+      p.set('repo', colon > slash ? q.name.slice(0, colon) : q.name);
+      if (colon > slash) p.set('tag', q.name.slice(colon + 1));
+    }
+    if (q.comment) p.set('comment', q.comment);
+    if (q.author) p.set('author', q.author);
+    for (const c of q.changes ?? []) p.append('changes', c);
+    return this.json('POST', `/commit?${p}`);
   }
 
   async close(): Promise<void> {

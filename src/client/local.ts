@@ -3,9 +3,12 @@
 // commands behave the same either way; only a daemon can keep collecting a detached container's
 // output after the command has exited.
 import type { Engine } from '../engine/engine.ts';
+import { buildArchive, engineBuildDeps } from '../engine/build/index.ts';
+import { buildMessages } from '../engine/build/stream.ts';
+import { commitContainer } from '../engine/image/commit.ts';
 import type { Attachment } from '../engine/containers/attach.ts';
 import type { ContainerIO } from '../engine/containers/io.ts';
-import type { AttachedStream, ChangeItem, EngineApi, LogOptions, OutputChunk, StatsSample, WaitResult } from './api.ts';
+import type { AttachedStream, BuildMessage, BuildQuery, ChangeItem, CommitQuery, EndpointConfig, EngineApi, LogOptions, NetworkCreateRequest, OutputChunk, StatsSample, WaitResult } from './api.ts';
 import type { CreateRequest } from '../engine/containers/types.ts';
 import type { ExecConfig } from '../engine/containers/exec.ts';
 
@@ -139,6 +142,37 @@ export class LocalEngineApi implements EngineApi {
     return (await this.rt()).exec.inspect(execId);
   }
 
+  // ---- networks ----
+
+  networkCreate(body: NetworkCreateRequest) {
+    return this.engine.networks.create(body);
+  }
+
+  async networkList(filters?: Record<string, string[]>) {
+    return this.engine.networks.list(filters);
+  }
+
+  async networkInspect(id: string) {
+    return this.engine.networks.inspect(id);
+  }
+
+  async networkRemove(id: string) {
+    await this.engine.networks.remove(id);
+  }
+
+  async networkConnect(network: string, container: string, config: EndpointConfig = {}) {
+    await this.rt(); // a running container's namespace is reached through the runtime's engine
+    await this.engine.networks.endpoints.connect(this.engine.networks.find(network), container, config);
+  }
+
+  async networkDisconnect(network: string, container: string) {
+    await this.engine.networks.endpoints.disconnect(this.engine.networks.find(network), container);
+  }
+
+  networkPrune() {
+    return this.engine.networks.prune();
+  }
+
   async *trace(signal: AbortSignal) {
     const queue: Parameters<Parameters<Engine['events']['on']>[0]>[0][] = [];
     let wake: (() => void) | undefined;
@@ -155,6 +189,17 @@ export class LocalEngineApi implements EngineApi {
     } finally {
       off();
     }
+  }
+
+  imageBuild(context: AsyncIterable<Uint8Array>, q: BuildQuery, signal?: AbortSignal): AsyncIterable<BuildMessage> {
+    const { quiet, ...req } = q;
+    return buildMessages((sink) => buildArchive(engineBuildDeps(this.engine), this.engine.store.root, context, { ...req, ...(signal ? { signal } : {}) }, sink), { quiet: quiet === true });
+  }
+
+  async containerCommit(container: string, q: CommitQuery): Promise<{ Id: string }> {
+    const rt = await this.rt();
+    const r = await commitContainer({ store: this.engine.store, images: this.engine.images, containers: rt.containers, events: this.engine.events }, container, q);
+    return { Id: r.id };
   }
 
   async close() {

@@ -14,9 +14,11 @@ import { Lifecycle } from './lifecycle.ts';
 import { checkListen, DEFAULT_SOCKET, listen, type Listener, parseListenAddress, type TlsFiles } from './listen.ts';
 import { acquirePidfile } from './pidfile.ts';
 import { Router } from './router.ts';
+import { buildRoutes } from './routes/build.ts';
 import { containerRoutes } from './routes/containers.ts';
 import { execRoutes } from './routes/exec.ts';
 import { imageRoutes } from './routes/images.ts';
+import { networkRoutes } from './routes/networks.ts';
 import { systemRoutes } from './routes/system.ts';
 import { volumeRoutes } from './routes/volumes.ts';
 import { ApiServer } from './server.ts';
@@ -33,6 +35,8 @@ export interface DaemonOptions {
   insecureTcp?: boolean;
   pidfile?: string;
   insecureRegistries?: string[];
+  /** Mirrors tried before Docker Hub for docker.io images (dockerd's --registry-mirror), e.g. a classroom cache. */
+  registryMirrors?: string[];
   /** Runtime settings; the daemon keeps one warm init unless told otherwise. */
   runtime?: RuntimeOptions;
   /** The daemon's log (stderr by default). */
@@ -109,8 +113,9 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
       announce: (id, action) => events.publish(mapper.containerAction(id, action)),
       engineId: engineId(dataRoot),
       insecureRegistries: opts.insecureRegistries ?? [],
+      registryMirrors: opts.registryMirrors ?? [],
     };
-    const router = new Router().add([...systemRoutes(ctx), ...imageRoutes(ctx), ...containerRoutes(ctx), ...execRoutes(ctx), ...volumeRoutes(ctx)]);
+    const router = new Router().add([...systemRoutes(ctx), ...imageRoutes(ctx), ...containerRoutes(ctx), ...execRoutes(ctx), ...volumeRoutes(ctx), ...networkRoutes(ctx), ...buildRoutes(ctx)]);
     const api = new ApiServer(router, { version, log, ...(opts.onRequest ? { onRequest: opts.onRequest } : {}) });
     const listeners: Listener[] = [];
     cleanups.push(async () => {

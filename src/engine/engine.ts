@@ -16,6 +16,7 @@ import { ContainerStore } from './containers/store.ts';
 import { SkiffError, isSkiffError } from './errors.ts';
 import { EventBus } from './events.ts';
 import { ImageService } from './image/service.ts';
+import { type NetworkOptions, NetworkService } from './network/service.ts';
 import { type PullOptions, type PullResult, Puller } from './image/pull.ts';
 import { InitPool } from './runtime/pool.ts';
 import type { InitCommand } from './runtime/shim.ts';
@@ -37,6 +38,8 @@ export interface RuntimeOptions {
   cgroupParent?: string;
   /** How old leftovers of a crash must be before an engine that starts removes them (tests: 0). */
   reconcileGraceMs?: number;
+  /** The default bridge (its name, or "none"; env SKIFF_BRIDGE) and its subnet (SKIFF_BRIDGE_SUBNET). */
+  network?: NetworkOptions;
 }
 
 export interface Runtime {
@@ -60,6 +63,8 @@ export class Engine {
   readonly images: ImageService;
   readonly volumes: VolumeService;
   readonly containerStore: ContainerStore;
+  /** Networks: the API side works without the runtime (listing needs no root). */
+  readonly networks: NetworkService;
   private readonly puller: Puller;
   private runtimeReady?: Promise<Runtime>;
   private pool?: InitPool;
@@ -74,6 +79,7 @@ export class Engine {
     this.images.usedBy = (id) => this.containerStore.usersOfImage(id);
     this.volumes = new VolumeService(store.root, this.events, () => this.containerStore.volumeUsers());
     this.puller = new Puller(store, this.events);
+    this.networks = new NetworkService(store.root, this.events, this.containerStore, runtimeOptions.network);
   }
 
   static async open(dataRoot: string = DEFAULT_DATA_ROOT, runtime: RuntimeOptions = {}): Promise<Engine> {
@@ -120,13 +126,15 @@ export class Engine {
     const snapshots = openSnapshotter(this.store.root, driver);
     this.pool = new InitPool(path.join(this.store.root, 'runtime', 'pool'), init, this.runtimeOptions.poolSize ?? 0);
     const hostNs = namespaceInodes('self');
-    const runnerDeps: RunnerDeps = { store: this.containerStore, events: this.events, snapshots, pool: this.pool, hostNs, ...(cgroups ? { cgroups } : {}), ...(cgroupsUnavailable ? { cgroupsUnavailable } : {}) };
+    const runnerDeps: RunnerDeps = { store: this.containerStore, events: this.events, snapshots, pool: this.pool, hostNs, network: this.networks, ...(cgroups ? { cgroups } : {}), ...(cgroupsUnavailable ? { cgroupsUnavailable } : {}) };
     const runner = new Runner(runnerDeps);
-    const containers = new ContainerService({ store: this.containerStore, runner, images: this.images, volumes: this.volumes, snapshots, leases: this.store.leases, events: this.events });
+    const containers = new ContainerService({ store: this.containerStore, runner, images: this.images, volumes: this.volumes, snapshots, leases: this.store.leases, events: this.events, network: this.networks });
     runnerDeps.onExit = (id) => containers.removeIfAuto(id);
     const exec = new ExecService(this.containerStore, runner, this.events, init, hostNs);
     // A crash may have left settled-but-unrecorded exits, cgroups and writable layers behind.
     await reconcile({ store: this.containerStore, runner, snapshots, leases: this.store.leases, dataRoot: this.store.root, ...(cgroups ? { cgroups } : {}), ...(this.runtimeOptions.reconcileGraceMs !== undefined ? { graceMs: this.runtimeOptions.reconcileGraceMs } : {}) });
+    // A crashed engine's firewall rules go; running containers get their bridges, NAT and ports back.
+    await this.networks.restore();
     return { containers, exec, runner, driver, ...(cgroups ? { cgroups } : {}) };
   }
 
@@ -136,6 +144,7 @@ export class Engine {
       const rt = await this.runtimeReady.catch(() => undefined);
       rt?.runner.detachAll();
       rt?.exec.detachAll();
+      if (rt) await this.networks.close().catch(() => {});
     }
     await this.pool?.close();
   }

@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'CONTAINER_NOT_FOUND'
   | 'EXEC_NOT_FOUND'
   | 'VOLUME_NOT_FOUND'
+  | 'NETWORK_NOT_FOUND'
   | 'NOT_RUNNING' // the container must be running for this
   | 'RUNTIME' // the kernel refused a step of making the container
   | 'CGROUP'

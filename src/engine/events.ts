@@ -12,11 +12,16 @@ export type HandshakeStep =
   | 'manifest' // GET /v2/<name>/manifests/<ref> — an index/list or an image manifest
   | 'config' // GET /v2/<name>/blobs/<config digest> — the image configuration JSON
   | 'blob' // GET /v2/<name>/blobs/<layer digest> — a layer
+  // Push (registry/upload.ts):
+  | 'check' // HEAD /v2/<name>/blobs/<digest> — does the registry have this blob already?
+  | 'mount' // POST /v2/<name>/blobs/uploads/?mount=<digest>&from=<repo> — borrow it from another repository
+  | 'upload' // POST, PATCH (a chunk), PUT ?digest= — send a blob
+  | 'catalog' // GET /v2/_catalog, /v2/<name>/tags/list — what the registry holds
   | 'other';
 
 export interface HttpExchangeEvent {
   type: 'http';
-  /** Correlates the exchanges of one pull. */
+  /** Correlates the exchanges of one pull (or one push: its pushId). */
   pullId?: string;
   step: HandshakeStep;
   method: string;
@@ -103,6 +108,57 @@ export interface PullErrorEvent {
   message: string;
 }
 
+/** One push: of `ref` (a local image) to its registry. */
+export interface PushStartEvent {
+  type: 'push.start';
+  pushId: string;
+  ref: string; // the normalised reference pushed, e.g. 127.0.0.1:5000/learner/app:1
+}
+
+export type PushPhase =
+  | 'preparing'
+  | 'waiting'
+  | 'pushing'
+  | 'pushed'
+  | 'exists' // HEAD said the registry has it: nothing sent
+  | 'mounted' // cross-repository mount: the registry linked it from another repository
+  | 'failed';
+
+export interface PushLayerEvent {
+  type: 'push.layer';
+  pushId: string;
+  digest: string; // the blob's digest (compressed layer, or the config)
+  diffId?: string; // the layer's DiffID: what `docker push` names a layer line by
+  kind: 'layer' | 'config';
+  phase: PushPhase;
+  current: number;
+  total: number;
+  /** For `mounted`: the repository the blob was mounted from. */
+  from?: string;
+  /** How the bytes went: one PUT, or PATCH chunks (with how many). */
+  upload?: { mode: 'monolithic' | 'chunked'; chunks: number };
+  error?: string;
+}
+
+export interface PushDoneEvent {
+  type: 'push.done';
+  pushId: string;
+  ref: string;
+  tag: string;
+  digest: string; // of the manifest (or index) the tag now names on the registry
+  size: number; // its bytes
+  mediaType: string;
+  ms: number;
+}
+
+export interface PushErrorEvent {
+  type: 'push.error';
+  pushId: string;
+  ref: string;
+  code: string;
+  message: string;
+}
+
 export interface BlobCommittedEvent {
   type: 'store.blob';
   digest: string;
@@ -135,6 +191,41 @@ export interface ImageDeletedEvent {
   /** Unpacked layers removed because nothing referenced them any more. */
   layersRemoved: string[];
   blobsRemoved: number;
+}
+
+/** A layer a commit or a build step made: its DiffID, ChainID and unpacked size. */
+export interface NewLayerInfo {
+  diffId: string;
+  chainId: string;
+  size: number;
+  files: number;
+}
+
+/** `commit`: a container's writable layer became an image (no layer when it changed nothing). */
+export interface ImageCommitEvent {
+  type: 'image.commit';
+  imageId: string;
+  container: string;
+  ref?: string;
+  layer?: NewLayerInfo;
+  changes: number; // lines of `diff`
+  ms: number;
+}
+
+/** One step of `build` (the build diagram's data): the instruction, whether the cache answered,
+ *  the layer it made (none for a config-only step or a RUN that changed no file). */
+export interface BuildStepEvent {
+  type: 'build.step';
+  buildId: string;
+  step: number; // 1-based, as `Step N/M` counts
+  total: number;
+  instruction: string; // as written
+  keyword: string; // FROM, RUN, COPY...
+  cached: boolean;
+  imageId?: string; // the image after this step (none for an ARG before FROM)
+  layer?: NewLayerInfo;
+  container?: string; // the container a RUN ran in
+  ms: number;
 }
 
 // ---- Containers: what `create`, `start` and the runtime really did, step by step. ----
@@ -276,6 +367,8 @@ export interface RuntimeStepEvent {
   step: 'pull' | 'create' | 'rootfs' | 'network' | 'ip' | 'start' | 'attach';
   ms: number;
   detail?: string;
+  /** The step did not apply to this container (e.g. no interface with --network none); `detail` says why. */
+  skipped?: boolean;
 }
 
 export interface VolumeEvent {
@@ -284,6 +377,109 @@ export interface VolumeEvent {
   /** The container, for mount/unmount. */
   container?: string;
   destination?: string;
+}
+
+// ---- Networks: bridges, veth pairs, addresses, routes, NAT, published ports, links. ----
+
+/** A network was created (`network create`) or removed (`network rm`). */
+export interface NetworkLifecycleEvent {
+  type: 'network.create' | 'network.remove';
+  network: string; // its name
+  networkId: string;
+  driver: string; // bridge, host, null
+  subnet?: string;
+  gateway?: string;
+  bridge?: string; // the bridge interface
+}
+
+/** A bridge interface in the engine's network namespace: made (with its address), found there
+ *  already, or removed (the engine shut down with no container on it). */
+export interface BridgeEvent {
+  type: 'network.bridge';
+  network: string;
+  bridge: string;
+  /** The bridge's own address with its prefix, e.g. 172.18.0.1/16: the containers' gateway. */
+  address: string;
+  action: 'created' | 'found' | 'removed';
+  ms: number;
+}
+
+/** A veth pair: one end on the bridge in the engine's namespace, the other in the container's. */
+export interface VethEvent {
+  type: 'network.veth';
+  id: string;
+  network: string;
+  bridge: string;
+  hostIf: string; // e.g. veth1a2b3c4
+  containerIf: string; // eth0
+  mac: string;
+  ms: number;
+}
+
+/** An address from a network's pool, handed to a container or given back. */
+export interface IpEvent {
+  type: 'network.ip';
+  id: string;
+  network: string;
+  address: string;
+  prefixLength: number;
+  subnet: string;
+  gateway: string;
+  action: 'assigned' | 'released';
+  ms?: number;
+}
+
+/** A route the container's init added inside its namespace. */
+export interface RouteEvent {
+  type: 'network.route';
+  id: string;
+  destination: 'default';
+  gateway: string;
+  ifname: string;
+}
+
+/** Firewall rules the engine installed or removed (outbound NAT, forwarding, DNAT for ports). */
+export interface NatEvent {
+  type: 'network.nat';
+  action: 'add' | 'remove';
+  tool: 'iptables' | 'nft';
+  /** The rules as the tool reads them. */
+  rules: string[];
+  /** Set when IP forwarding was switched on in the engine's namespace with these rules. */
+  forwarding?: boolean;
+}
+
+/** A published port: the userland proxy listening (and a DNAT rule, when a firewall tool is there). */
+export interface PortProxyEvent {
+  type: 'network.port';
+  id: string;
+  action: 'start' | 'stop';
+  proto: 'tcp' | 'udp';
+  hostIp: string;
+  hostPort: number;
+  containerIp: string;
+  containerPort: number;
+  dnat: boolean;
+}
+
+/** A container joined or left a network (at create, start, `network connect`/`disconnect`). */
+export interface NetworkAttachEvent {
+  type: 'network.connect' | 'network.disconnect';
+  id: string;
+  network: string;
+  networkId: string;
+  address?: string;
+}
+
+/** A legacy link: this container reaches `target` under `alias` (hosts entry + env vars). */
+export interface LinkEvent {
+  type: 'network.link';
+  id: string;
+  target: string; // the linked container's ID
+  name: string; // its name
+  alias: string;
+  address: string;
+  env: number; // how many environment variables the link gave
 }
 
 export type EngineEvent =
@@ -295,11 +491,17 @@ export type EngineEvent =
   | LayerProgressEvent
   | PullDoneEvent
   | PullErrorEvent
+  | PushStartEvent
+  | PushLayerEvent
+  | PushDoneEvent
+  | PushErrorEvent
   | BlobCommittedEvent
   | LayerUnpackedEvent
   | ImageTaggedEvent
   | ImageUntaggedEvent
   | ImageDeletedEvent
+  | ImageCommitEvent
+  | BuildStepEvent
   | ContainerCreateEvent
   | ContainerStartEvent
   | ContainerExitEvent
@@ -316,7 +518,16 @@ export type EngineEvent =
   | ProcessStartedEvent
   | ExecExitEvent
   | RuntimeStepEvent
-  | VolumeEvent;
+  | VolumeEvent
+  | NetworkLifecycleEvent
+  | BridgeEvent
+  | VethEvent
+  | IpEvent
+  | RouteEvent
+  | NatEvent
+  | PortProxyEvent
+  | NetworkAttachEvent
+  | LinkEvent;
 
 export type EventListener = (event: EngineEvent) => void;
 

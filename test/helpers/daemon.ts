@@ -70,10 +70,13 @@ export function socketAgent(socket: string): Agent {
 export async function buildSkiffCli(): Promise<{ run: string[]; dispose(): void }> {
   const dir = fs.mkdtempSync(path.join(repo, 'node_modules', '.skiff-cli-'));
   const common = {
-    bundle: true, platform: 'node' as const, format: 'esm' as const, external: ['koffi'], logLevel: 'warning' as const,
+    // As scripts/build.mjs: React for production, and Ink's devtools (a package Skiff does not ship) left out.
+    bundle: true, platform: 'node' as const, format: 'esm' as const, external: ['koffi', 'react-devtools-core'], logLevel: 'warning' as const,
+    define: { 'process.env.NODE_ENV': '"production"' },
     banner: { js: "import { createRequire as __skiffRequire } from 'node:module'; const require = __skiffRequire(import.meta.url);" },
   };
-  await build({ ...common, entryPoints: [path.join(repo, 'src/cli/main.ts')], outfile: path.join(dir, 'skiff.js') });
+  // Split as scripts/build.mjs splits it: Ink's devtools stay in a chunk nothing loads.
+  await build({ ...common, entryPoints: { skiff: path.join(repo, 'src/cli/main.ts') }, outdir: dir, splitting: true });
   await build({ ...common, entryPoints: [path.join(repo, 'src/engine/runtime/init/main.ts')], outfile: path.join(dir, 'init.js') });
   fs.writeFileSync(path.join(dir, 'run.mjs'), "const { main } = await import('./skiff.js');\nprocess.exitCode = await main(process.argv.slice(2));\n");
   return { run: [process.execPath, path.join(dir, 'run.mjs')], dispose: () => fs.rmSync(dir, { recursive: true, force: true }) };

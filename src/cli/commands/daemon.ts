@@ -1,6 +1,6 @@
 // `skiff daemon`: runs the daemon in the foreground until SIGTERM or Ctrl-C (dockerd's flags where
 // Skiff has the same thing: -H, -G/--group, --tlscert/--tlskey/--tlscacert, -p/--pidfile,
-// --data-root, --insecure-registry, --storage-driver, --cgroup-parent).
+// --data-root, --insecure-registry, --storage-driver, --cgroup-parent, -b/--bridge, --bip).
 import { SkiffError } from '../../engine/errors.ts';
 import type { RuntimeOptions } from '../../engine/engine.ts';
 import { startDaemon } from '../../daemon/daemon.ts';
@@ -22,6 +22,9 @@ export const daemon: Command = {
     { name: 'insecure-registry', kind: 'list', help: 'A plain-HTTP registry (host:port) besides loopback ones', placeholder: 'host' },
     { name: 'storage-driver', kind: 'string', help: 'overlay (default where the kernel has it) or vfs', placeholder: 'driver' },
     { name: 'cgroup-parent', kind: 'string', help: "Containers' cgroups go below this one, itself below the daemon's own (default skiff)", placeholder: 'name' },
+    { name: 'bridge', short: 'b', kind: 'string', help: 'The default bridge interface (default skiff0), or "none" for no default bridge', placeholder: 'name' },
+    { name: 'bip', kind: 'string', help: 'The default bridge\'s subnet (default 172.18.0.0/16)', placeholder: 'CIDR' },
+    { name: 'registry-mirror', kind: 'list', help: 'A registry mirror tried before Docker Hub for docker.io images (repeatable), e.g. http://127.0.0.1:5000', placeholder: 'url' },
     { name: 'debug', short: 'D', kind: 'bool', help: 'Log every request (method, path, status)' },
   ],
   args: { min: 0, max: 0 },
@@ -41,7 +44,11 @@ export const daemon: Command = {
       insecureTcp: flags['insecure-tcp'] === true,
       ...(str(flags.pidfile) ? { pidfile: str(flags.pidfile)! } : {}),
       insecureRegistries: [...ctx.insecureRegistries, ...((flags['insecure-registry'] as string[] | undefined) ?? [])],
-      runtime: { ...(driver ? { driver } : {}), ...(str(flags['cgroup-parent']) ? { cgroupParent: str(flags['cgroup-parent'])! } : {}) },
+      registryMirrors: (flags['registry-mirror'] as string[] | undefined) ?? [],
+      runtime: {
+        ...(driver ? { driver } : {}), ...(str(flags['cgroup-parent']) ? { cgroupParent: str(flags['cgroup-parent'])! } : {}),
+        ...(str(flags.bridge) || str(flags.bip) ? { network: { ...(str(flags.bridge) ? { bridge: str(flags.bridge)! } : {}), ...(str(flags.bip) ? { subnet: str(flags.bip)! } : {}) } } : {}),
+      },
       log: (line) => ctx.err.write(`${line}\n`),
       ...(flags.debug ? { onRequest: (m: string, p: string, status: number) => ctx.err.write(`${m} ${p} ${status}\n`) } : {}),
     });

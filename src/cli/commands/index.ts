@@ -2,6 +2,8 @@
 // commands up here.
 import type { Command } from '../command.ts';
 import { base } from './base.ts';
+import { build } from './build.ts';
+import { commit } from './commit.ts';
 import { create } from './create.ts';
 import { daemon } from './daemon.ts';
 import { diff } from './diff.ts';
@@ -11,8 +13,15 @@ import { images } from './images.ts';
 import { importCmd } from './import.ts';
 import { containerInspect, imageInspect, inspect } from './inspect.ts';
 import { logs } from './logs.ts';
+import { networkCommands } from './network.ts';
+import { port } from './port.ts';
 import { ps } from './ps.ts';
 import { pull } from './pull.ts';
+import { push } from './push.ts';
+import { login } from './login.ts';
+import { logout } from './logout.ts';
+import { search } from './search.ts';
+import { registryCommands } from './registry.ts';
 import { rm } from './rm.ts';
 import { rmi } from './rmi.ts';
 import { run } from './run.ts';
@@ -25,9 +34,9 @@ import { top } from './top.ts';
 import { volumeCommands } from './volume.ts';
 import { wait } from './wait.ts';
 
-const containerCommands: Command[] = [run, create, start, stop, restart, kill, rm, ps, logs, exec, wait, top, diff, stats, containerInspect];
+const containerCommands: Command[] = [run, create, start, stop, restart, kill, rm, ps, logs, exec, wait, top, diff, stats, port, commit, containerInspect];
 
-export const commands: Command[] = [...containerCommands, pull, images, inspect, imageInspect, history, tag, rmi, importCmd, base, df, prune, ...volumeCommands, daemon];
+export const commands: Command[] = [...containerCommands, pull, build, images, inspect, imageInspect, history, tag, rmi, importCmd, base, df, prune, ...volumeCommands, ...networkCommands, daemon, push, login, logout, search, ...registryCommands];
 
 /** Finds the command named by the first one or two words; returns it and the remaining words. */
 export function lookup(words: readonly string[]): { command: Command; rest: string[] } | undefined {
