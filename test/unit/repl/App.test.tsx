@@ -248,7 +248,8 @@ describe('the REPL', () => {
     // The recording up to the moment `web` runs (its port published, its link made); later it is all taken down.
     const all = events('network');
     const web = all.find((e) => e.type === 'container.create' && e.name === 'web');
-    h.emit(all.slice(0, all.findIndex((e) => e.type === 'runtime.process' && e.id === web?.id && !e.execId) + 1));
+    const webId = web?.type === 'container.create' ? web.id : '';
+    h.emit(all.slice(0, all.findIndex((e) => e.type === 'runtime.process' && e.id === webId && !e.execId) + 1));
     await h.type('show net\r');
     await wait();
     const whole = h.shell.store.get().panelLines.join('\n');
