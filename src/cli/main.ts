@@ -178,6 +178,10 @@ export async function main(argv: string[]): Promise<number> {
       // The Ink REPL is its own chunk of the bundle, loaded only here: one-shot commands never
       // pay for Ink and React. Without a terminal (`echo images | skiff`), the plain line shell.
       if (process.stdin.isTTY && process.stdout.isTTY) {
+        // Ink draws only a last frame when the environment says CI (is-in-ci, read when Ink
+        // loads). A person at a terminal is typing into this shell whatever CI says.
+        delete process.env.CI;
+        delete process.env.CONTINUOUS_INTEGRATION;
         const { startRepl } = await import('../repl/index.tsx');
         return await startRepl(session, { run: runCommand, api: apiOf(session), engine: engineOf(session) });
       }
