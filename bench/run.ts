@@ -96,4 +96,14 @@ try {
   await warm.close();
   await cold.close();
   fs.rmSync(work, { recursive: true, force: true });
+  // runc makes its cgroup in every hierarchy and removes only the leaf: the parent is ours to remove.
+  for (const line of fs.readFileSync('/proc/self/cgroup', 'utf8').split('\n').filter(Boolean)) {
+    const [, ctrls, p] = line.split(':');
+    const mount = ctrls ? `/sys/fs/cgroup/${ctrls.replace(/^name=/, '')}` : fs.existsSync('/sys/fs/cgroup/unified') ? '/sys/fs/cgroup/unified' : '/sys/fs/cgroup';
+    try {
+      fs.rmdirSync(path.join(mount, p ?? '', 'skiff-bench-runc'));
+    } catch {
+      // not made in this hierarchy, or not empty (then it is not ours to force)
+    }
+  }
 }

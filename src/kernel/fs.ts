@@ -3,6 +3,7 @@
 //   mknod(2)      device nodes, fifos — and overlayfs whiteouts, which are char devices 0/0
 //   lsetxattr(2)  extended attributes on the link itself, e.g. trusted.overlay.opaque=y
 //   lgetxattr(2), llistxattr(2)  to read them back
+import { constants } from 'node:fs';
 import { libc as loadLibc, lastError } from './libc.ts';
 
 interface Libc {
@@ -11,6 +12,7 @@ interface Libc {
   lsetxattr: (path: string, name: string, value: Buffer, size: number, flags: number) => number;
   lgetxattr: (path: string, name: string, value: Buffer | null, size: number) => number;
   llistxattr: (path: string, list: Buffer | null, size: number) => number;
+  fcntl: (fd: number, cmd: number, arg: number) => number;
 }
 
 let libc: Libc | undefined;
@@ -22,6 +24,7 @@ function load(): Libc {
     lsetxattr: lib.func('int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)'),
     lgetxattr: lib.func('intptr_t lgetxattr(const char *path, const char *name, _Out_ void *value, size_t size)'),
     llistxattr: lib.func('intptr_t llistxattr(const char *path, _Out_ char *list, size_t size)'),
+    fcntl: lib.func('int fcntl(int fd, int cmd, int arg)'),
   };
   try {
     l.mknod = lib.func('int mknod(const char *path, uint32_t mode, uint64_t dev)');
@@ -90,4 +93,14 @@ export function llistxattr(path: string): string[] {
   const got = l.llistxattr(path, buf, size);
   if (got < 0) fail('llistxattr', path);
   return buf.subarray(0, got).toString('utf8').split('\0').filter(Boolean);
+}
+
+const F_GETFL = 3;
+const F_SETFL = 4;
+
+/** Clears O_NONBLOCK: a descriptor opened non-blocking (so the open could not hang) then blocks. */
+export function setBlocking(fd: number): void {
+  const l = load();
+  const flags = l.fcntl(fd, F_GETFL, 0);
+  if (flags < 0 || l.fcntl(fd, F_SETFL, flags & ~constants.O_NONBLOCK) < 0) throw lastError('fcntl', String(fd));
 }

@@ -63,17 +63,42 @@ export function mountsUnder(dir: string): string[] {
   return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m.startsWith(dir));
 }
 
+/** Where a /proc/self/cgroup line's hierarchy is mounted: v1 per controller, v2 (hybrid or unified). */
+function hierarchyMount(ctrls: string | undefined): string {
+  if (ctrls) return `/sys/fs/cgroup/${ctrls.replace(/^name=/, '')}`;
+  return fs.existsSync('/sys/fs/cgroup/unified') ? '/sys/fs/cgroup/unified' : '/sys/fs/cgroup';
+}
+
 /** Container cgroup directories left under a test's parent, in every v1 hierarchy or v2. */
 export function cgroupsLeft(parent: string): string[] {
   const out: string[] = [];
   const self = fs.readFileSync('/proc/self/cgroup', 'utf8').split('\n').filter(Boolean);
   for (const line of self) {
     const [, ctrls, p] = line.split(':');
-    const mount = ctrls ? `/sys/fs/cgroup/${ctrls.replace(/^name=/, '')}` : '/sys/fs/cgroup';
-    const dir = path.join(mount, p ?? '', parent);
+    const dir = path.join(hierarchyMount(ctrls), p ?? '', parent);
     if (fs.existsSync(dir)) out.push(...fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.join(dir, e.name)));
   }
   return out;
+}
+
+/**
+ * Removes a test's cgroup parent directory in every hierarchy this process is in, once empty:
+ * runc makes its container's cgroup in all of them (blkio, devices, freezer...) and removes only
+ * the leaf. Returns the directories that could not be removed.
+ */
+export function removeCgroupParent(parent: string): string[] {
+  const kept: string[] = [];
+  for (const line of fs.readFileSync('/proc/self/cgroup', 'utf8').split('\n').filter(Boolean)) {
+    const [, ctrls, p] = line.split(':');
+    const dir = path.join(hierarchyMount(ctrls), p ?? '', parent);
+    if (!fs.existsSync(dir)) continue;
+    try {
+      fs.rmdirSync(dir);
+    } catch {
+      kept.push(dir);
+    }
+  }
+  return kept;
 }
 
 /** Processes whose command line names a path under `dir` (monitors, inits): none may outlive a test. */
@@ -116,6 +141,7 @@ export function containerSuite(opts: RuntimeOptions = {}): ContainerSuite {
     expect(mountsUnder(t.root)).toEqual([]);
     expect(cgroupsLeft(t.cgroupParent)).toEqual([]);
     expect(processesUsing(t.root)).toEqual([]);
+    expect(removeCgroupParent(t.cgroupParent)).toEqual([]);
   }, 60_000);
   return {
     get initScript() {

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ContainerService } from '../../../src/engine/containers/service.ts';
-import { buildInit, canRunContainers, containerEngine, needsRoot, type TestEngine } from '../../helpers/runtime.ts';
+import { buildInit, canRunContainers, containerEngine, needsRoot, removeCgroupParent, type TestEngine } from '../../helpers/runtime.ts';
 
 const haveRunc = spawnSync('runc', ['--version']).status === 0;
 
@@ -36,6 +36,7 @@ describe.skipIf(!canRunContainers || !haveRunc)(`Skiff beside runc (${needsRoot}
     await t?.dispose();
     init?.dispose();
     fs.rmSync(bundle, { recursive: true, force: true });
+    if (t) expect(removeCgroupParent(t.cgroupParent)).toEqual([]);
   });
 
   it('exports a bundle that runc runs to the same view of the world', async () => {

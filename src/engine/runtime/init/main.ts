@@ -12,6 +12,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { setBlocking } from '../../../kernel/fs.ts';
 import { namespaceInodes } from '../../../kernel/namespaces.ts';
 import { linuxSyscalls } from '../../../kernel/syscalls.ts';
 import { copyTree } from '../../snapshot/copy.ts';
@@ -22,9 +23,17 @@ import { runSteps } from './steps.ts';
 const dir = process.argv[2]!;
 const enginePid = Number(process.argv[3] ?? 0);
 
-// Blocking open: the engine holds the read end already. Node opens it close-on-exec, so a
-// successful execve closes it — the engine's signal that the command runs.
-const status = fs.openSync(path.join(dir, 'status'), fs.constants.O_WRONLY);
+// The engine holds the read end before it starts us. Opened non-blocking, the open fails at once
+// (ENXIO) when nobody reads — the engine died while we were starting — instead of waiting forever;
+// then writes block as usual. Node opens it close-on-exec, so a successful execve closes it: the
+// engine's signal that the command runs.
+let status: number;
+try {
+  status = fs.openSync(path.join(dir, 'status'), fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+} catch {
+  process.exit(0); // no engine to report to: nobody will ever send a job
+}
+setBlocking(status);
 const send = (m: InitMessage) => void fs.writeSync(status, JSON.stringify(m) + '\n');
 // Our /proc is still the host's: /proc/self names our PID as the host sees it.
 const hostPid = Number(fs.readlinkSync('/proc/self'));
