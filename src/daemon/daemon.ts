@@ -8,6 +8,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_DATA_ROOT, Engine, type Runtime, type RuntimeOptions } from '../engine/engine.ts';
 import { describeError } from '../engine/errors.ts';
+import { announceOfflineRegistry } from '../engine/image/offline.ts';
+import { seedRegistry } from '../registry/seed.ts';
+import { startRegistry } from '../registry/server.ts';
+import { RegistryStorage } from '../registry/storage.ts';
 import type { DaemonContext } from './context.ts';
 import { DockerEventMapper, EventLog } from './docker-events.ts';
 import { Lifecycle } from './lifecycle.ts';
@@ -37,6 +41,9 @@ export interface DaemonOptions {
   insecureRegistries?: string[];
   /** Mirrors tried before Docker Hub for docker.io images (dockerd's --registry-mirror), e.g. a classroom cache. */
   registryMirrors?: string[];
+  /** Serve Skiff's offline registry on loopback (busybox, built from this host) and pull Docker Hub
+   *  images from it when Docker Hub cannot be reached; default on. */
+  offlineRegistry?: boolean;
   /** Runtime settings; the daemon keeps one warm init unless told otherwise. */
   runtime?: RuntimeOptions;
   /** The daemon's log (stderr by default). */
@@ -107,6 +114,22 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
     });
     runtime.catch((e: unknown) => log(`containers cannot run here: ${describeError(e)}`));
     await runtime.catch(() => undefined);
+
+    // Offline first (DESIGN.md): a registry of our own on loopback, seeded with the busybox this host
+    // can build, is where Docker Hub images come from when Docker Hub is out of reach.
+    if (opts.offlineRegistry !== false) {
+      try {
+        const root = path.join(dataRoot, 'registry');
+        const storage = await RegistryStorage.open(root);
+        if (!(await storage.manifest('library/busybox', 'latest'))) await seedRegistry(root);
+        const offline = await startRegistry({ root, addr: '127.0.0.1:0' });
+        cleanups.push(() => offline.close());
+        cleanups.push(await announceOfflineRegistry(dataRoot, offline.url));
+        log(`offline registry on ${offline.url}: Docker Hub images come from it when Docker Hub cannot be reached (it has busybox)`);
+      } catch (e) {
+        log(`no offline registry: ${describeError(e)}`);
+      }
+    }
 
     const ctx: DaemonContext = {
       engine, runtime: () => runtime, events, version, log,

@@ -17,6 +17,7 @@ import { SkiffError, isSkiffError } from './errors.ts';
 import { EventBus } from './events.ts';
 import { ImageService } from './image/service.ts';
 import { type NetworkOptions, NetworkService } from './network/service.ts';
+import { offlineRegistries } from './image/offline.ts';
 import { type PullOptions, type PullResult, Puller } from './image/pull.ts';
 import { InitPool } from './runtime/pool.ts';
 import type { InitCommand } from './runtime/shim.ts';
@@ -86,8 +87,10 @@ export class Engine {
     return new Engine(await Store.open(dataRoot), runtime);
   }
 
-  pull(ref: string, opts?: PullOptions): Promise<PullResult> {
-    return this.puller.pull(ref, opts);
+  /** Pull an image; Docker Hub images fall back to the offline registry a daemon on this data
+   *  root announced, unless `opts.fallbacks` says otherwise. */
+  pull(ref: string, opts: PullOptions = {}): Promise<PullResult> {
+    return this.puller.pull(ref, { ...opts, fallbacks: opts.fallbacks ?? offlineRegistries(this.store.root) });
   }
 
   /** The container runtime, set up on first use. */

@@ -3,12 +3,8 @@
 // `library/busybox:latest`, so lessons can `pull busybox` from 127.0.0.1 with no internet at all.
 // Built without a Skiff store and without unpacking anything: a tar, gzipped, is the layer.
 //
-// How the REPL (or a lesson, or a person) starts it:
-//   const root = path.join(dataRoot, 'registry');
-//   await seedRegistry(root);                              // idempotent: same host, same digests
-//   const reg = await startRegistry({ root, addr: '127.0.0.1:0' });
-//   // then pull 127.0.0.1:<port>/library/busybox, or run the daemon with
-//   // --registry-mirror http://127.0.0.1:<port> so that plain `pull busybox` is served from it.
+// The daemon seeds `<dataRoot>/registry` and serves it on loopback (daemon.ts); Docker Hub pulls
+// fall back to it when the Hub cannot be reached (engine/image/offline.ts).
 // From a shell: `skiff registry serve --seed --addr 127.0.0.1:5000 --root DIR`.
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';

@@ -25,6 +25,7 @@ export const daemon: Command = {
     { name: 'bridge', short: 'b', kind: 'string', help: 'The default bridge interface (default skiff0), or "none" for no default bridge', placeholder: 'name' },
     { name: 'bip', kind: 'string', help: 'The default bridge\'s subnet (default 172.18.0.0/16)', placeholder: 'CIDR' },
     { name: 'registry-mirror', kind: 'list', help: 'A registry mirror tried before Docker Hub for docker.io images (repeatable), e.g. http://127.0.0.1:5000', placeholder: 'url' },
+    { name: 'no-offline-registry', kind: 'bool', help: "Do not serve Skiff's offline registry (busybox) for when Docker Hub cannot be reached" },
     { name: 'debug', short: 'D', kind: 'bool', help: 'Log every request (method, path, status)' },
   ],
   args: { min: 0, max: 0 },
@@ -45,6 +46,7 @@ export const daemon: Command = {
       ...(str(flags.pidfile) ? { pidfile: str(flags.pidfile)! } : {}),
       insecureRegistries: [...ctx.insecureRegistries, ...((flags['insecure-registry'] as string[] | undefined) ?? [])],
       registryMirrors: (flags['registry-mirror'] as string[] | undefined) ?? [],
+      offlineRegistry: flags['no-offline-registry'] !== true,
       runtime: {
         ...(driver ? { driver } : {}), ...(str(flags['cgroup-parent']) ? { cgroupParent: str(flags['cgroup-parent'])! } : {}),
         ...(str(flags.bridge) || str(flags.bip) ? { network: { ...(str(flags.bridge) ? { bridge: str(flags.bridge)! } : {}), ...(str(flags.bip) ? { subnet: str(flags.bip)! } : {}) } } : {}),

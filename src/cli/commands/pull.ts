@@ -24,6 +24,9 @@ export const pull: Command = {
     const ref = parseReference(input);
     const platform = str(flags.platform) ? parsePlatform(str(flags.platform)!) : undefined;
     const quiet = flags.quiet === true;
+    // Docker Hub images fall back to the offline registry this data root's daemon serves (when
+    // Docker Hub cannot be reached): make sure the daemon runs. Without one (not root), no fallback.
+    if (ref.domain === 'docker.io') await ctx.api().catch(() => undefined);
     const engine = await ctx.engine();
     const shown = familiarString(ref);
     if (!quiet) {

@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import { chainIds, type Digest, isDigest } from '../digest.ts';
-import { SkiffError, describeError } from '../errors.ts';
+import { SkiffError, describeError, isSkiffError } from '../errors.ts';
 import type { EventBus, LayerPhase } from '../events.ts';
 import { type Descriptor, type ImageConfig, type ImageIndexDoc, type ImageManifest, isIndexType } from '../oci.ts';
 import { formatReference, type ImageReference, parseReference } from '../reference.ts';
@@ -38,6 +38,9 @@ export interface PullOptions {
   /** Registry mirrors (URLs, as dockerd's --registry-mirror) tried in order before Docker Hub for
    *  docker.io images; a mirror that fails or lacks the image is skipped. */
   mirrors?: string[];
+  /** Registries tried *after* Docker Hub for docker.io images when it fails — Skiff's offline
+   *  registry, so `pull busybox` works on a machine that cannot reach the internet. */
+  fallbacks?: string[];
 }
 
 export interface PullResult {
@@ -88,21 +91,30 @@ export class Puller {
    * Where to pull from, in order. Docker Hub images go to the mirrors first (dockerd's
    * registry-mirrors: `pull ubuntu` asks the classroom cache for library/ubuntu), then to the Hub.
    */
-  static origins(ref: ImageReference, opts: Pick<PullOptions, 'mirrors' | 'insecureRegistries'>): string[] {
+  static origins(ref: ImageReference, opts: Pick<PullOptions, 'mirrors' | 'fallbacks' | 'insecureRegistries'>): string[] {
     const own = registryOrigin(ref.domain, opts.insecureRegistries);
-    if (ref.domain !== 'docker.io' || !opts.mirrors?.length) return [own];
-    const mirrors = opts.mirrors.map((m) => (/^https?:\/\//.test(m) ? m : registryOrigin(m, opts.insecureRegistries)).replace(/\/+$/, ''));
-    return [...new Set([...mirrors, own])];
+    if (ref.domain !== 'docker.io') return [own];
+    const url = (m: string) => (/^https?:\/\//.test(m) ? m : registryOrigin(m, opts.insecureRegistries)).replace(/\/+$/, '');
+    return [...new Set([...(opts.mirrors ?? []).map(url), own, ...(opts.fallbacks ?? []).map(url)])];
   }
 
   private async run(ref: ImageReference, refText: string, pullId: string, opts: PullOptions): Promise<PullResult> {
     const origins = Puller.origins(ref, opts);
+    const own = registryOrigin(ref.domain, opts.insecureRegistries);
+    let ownError: unknown;
     for (let i = 0; ; i++) {
       try {
         return await this.runFrom(origins[i]!, ref, refText, pullId, opts);
       } catch (e) {
+        if (origins[i] === own) ownError = e;
         // A mirror that is down, or does not have the image, is passed over (as dockerd does).
-        if (i === origins.length - 1 || opts.signal?.aborted) throw e;
+        if (opts.signal?.aborted) throw e;
+        if (i < origins.length - 1) continue;
+        // Offline, and the offline registry does not have it: say both, and what does work.
+        if (ownError !== undefined && ownError !== e && isSkiffError(ownError, 'NETWORK') && opts.fallbacks?.length) {
+          throw new SkiffError('NETWORK', `${refText}: Docker Hub cannot be reached (${ownError.message}) and Skiff's offline registry does not have this image`, 'offline, `pull busybox` works; make other images with skiff import or skiff build', { cause: e });
+        }
+        throw e;
       }
     }
   }

@@ -17,6 +17,9 @@ import { defaultDispatcher } from './transport.ts';
  * insecure (dockerd's --insecure-registry), which speak plain HTTP.
  */
 export function registryOrigin(domain: string, insecureRegistries: readonly string[] = [], forceHttp = false): string {
+  // SKIFF_DOCKER_HUB stands in for Docker Hub's API server: an air-gapped site's own, or, in tests,
+  // a closed port — "Docker Hub is out of reach" made certain on any machine.
+  if (registryEndpoint(domain).host === 'registry-1.docker.io' && process.env.SKIFF_DOCKER_HUB) return process.env.SKIFF_DOCKER_HUB.replace(/\/+$/, '');
   const { host, insecureByDefault } = registryEndpoint(domain);
   return `${insecureByDefault || forceHttp || insecureRegistries.includes(domain) ? 'http' : 'https'}://${host}`;
 }

@@ -48,10 +48,17 @@ export const defaultDispatcher: Dispatcher = new Agent({
   bodyTimeout: 30_000,
 });
 
-function networkMessage(e: unknown): string {
+/** Network errors that retrying does not mend. */
+const FAIL_FAST = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH']);
+
+function errnoCode(e: unknown): string | undefined {
   const err = e as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
-  const code = err.code ?? err.cause?.code;
-  switch (code) {
+  return err.code ?? err.cause?.code;
+}
+
+function networkMessage(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  switch (errnoCode(e)) {
     case 'ECONNREFUSED':
       return 'connection refused';
     case 'ENOTFOUND':
@@ -109,7 +116,13 @@ export class RegistryTransport {
       } catch (e) {
         if (e instanceof SkiffError || opts.signal?.aborted) throw e;
         lastError = e;
-        if (attempt === attempts) break;
+        // A name that does not resolve, or a host with no route to it, will not answer a second
+        // later either (no network, or a typo): failing at once lets an offline pull go to Skiff's
+        // offline registry without delay.
+        if (attempt === attempts || FAIL_FAST.has(errnoCode(e) ?? '')) {
+          throw new SkiffError('NETWORK', `cannot reach registry ${this.host}: ${networkMessage(e)} (after ${attempt} attempt${attempt === 1 ? '' : 's'})`,
+            'check that the registry is running and the address is right, or your network connection', { cause: e });
+        }
       }
     }
     if (lastError instanceof SkiffError) throw lastError;

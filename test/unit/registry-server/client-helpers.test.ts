@@ -15,6 +15,8 @@ describe('registry mirrors', () => {
     expect(Puller.origins(hub, { mirrors: ['http://127.0.0.1:5000/', '10.0.0.5:5000'] })).toEqual(['http://127.0.0.1:5000', 'https://10.0.0.5:5000', 'https://registry-1.docker.io']);
     expect(Puller.origins(hub, { mirrors: ['10.0.0.5:5000'], insecureRegistries: ['10.0.0.5:5000'] })).toEqual(['http://10.0.0.5:5000', 'https://registry-1.docker.io']);
     expect(Puller.origins(parseReference('127.0.0.1:5001/a/b'), { mirrors: ['http://127.0.0.1:5000'] })).toEqual(['http://127.0.0.1:5001']);
+    expect(Puller.origins(hub, { mirrors: ['http://127.0.0.1:5000'], fallbacks: ['http://127.0.0.1:40000'] })).toEqual(['http://127.0.0.1:5000', 'https://registry-1.docker.io', 'http://127.0.0.1:40000']);
+    expect(Puller.origins(parseReference('quay.io/a/b'), { fallbacks: ['http://127.0.0.1:40000'] })).toEqual(['https://quay.io']); // only Docker Hub images fall back
   });
 
   it('loopback and insecure registries are plain HTTP, the rest HTTPS', () => {
