@@ -10,7 +10,8 @@ export default defineConfig({
     // No test may give the machine's own network namespace a bridge or firewall rules: containers
     // of tests get `--network none` by default (dockerd's --bridge=none). Network tests run their
     // daemon inside a network namespace they made, with the bridge switched back on there.
-    env: { SKIFF_BRIDGE: 'none' },
+    // Nor may a test read or write the learner's own lesson progress in the home directory.
+    env: { SKIFF_BRIDGE: 'none', SKIFF_LESSONS: 'none' },
     reporters: ['default', './test/summary-reporter.ts'],
   },
 });

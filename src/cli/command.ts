@@ -26,6 +26,8 @@ export interface CommandContext {
   signal: AbortSignal;
   /** Insecure (plain HTTP) registries allowed besides loopback ones. */
   insecureRegistries: string[];
+  /** --trace: each registry exchange is printed as it happens (so a pull is made in this process). */
+  trace?: boolean;
   /** Read standard input (for `import -`). */
   stdin: NodeJS.ReadableStream;
 }

@@ -26,6 +26,7 @@ const GLOBAL_FLAGS: FlagSpec[] = [
   { name: 'storage-driver', kind: 'string', help: 'overlay or vfs' },
   { name: 'host', short: 'H', kind: 'string', help: 'daemon address' },
   { name: 'plain', kind: 'bool', help: 'plain text: no color, drawing or redrawn lines' },
+  { name: 'lang', kind: 'string', help: 'language of the lessons: en or zh (default: from LANG)' },
   { name: 'version', short: 'v', kind: 'bool', help: 'version' },
   { name: 'help', short: 'h', kind: 'bool', help: 'help' },
 ];
@@ -47,6 +48,8 @@ export interface Session {
   inProcess?: boolean;
   /** --plain or NO_COLOR: text a screen reader reads well — no color, no drawing, no redrawn lines. */
   plain?: boolean;
+  /** --lang: the lessons' language (en, zh); unset: from the locale. */
+  lang?: string;
   /** The user's terminal as the commands get it (the REPL's can be taken from it, Terminal.take). */
   terminal?: Terminal;
 }
@@ -126,7 +129,7 @@ export async function runCommand(s: Session, words: string[], signal: AbortSigna
       return 1;
     }
     const ctx: CommandContext = {
-      engine: engineOf(s), api: apiOf(s), out: s.out, err: s.err, signal, insecureRegistries: s.insecureRegistries, stdin: s.stdin,
+      engine: engineOf(s), api: apiOf(s), out: s.out, err: s.err, signal, insecureRegistries: s.insecureRegistries, trace: s.trace, stdin: s.stdin,
       ...(s.terminal ? { terminal: s.terminal } : process.stdin.isTTY && process.stdout.isTTY ? { terminal: { stdin: process.stdin, stdout: process.stdout } } : {}),
     };
     return (await command.run(ctx, args)) ?? 0;
@@ -169,6 +172,7 @@ export async function main(argv: string[]): Promise<number> {
     ...(((global.flags.host as string | undefined) ?? process.env.SKIFF_HOST ?? process.env.DOCKER_HOST) ? { host: (global.flags.host as string | undefined) ?? process.env.SKIFF_HOST ?? process.env.DOCKER_HOST } : {}),
     inProcess: process.env.SKIFF_NO_DAEMON === '1',
     plain,
+    ...(global.flags.lang ? { lang: global.flags.lang as string } : {}),
   };
   const words = global.positionals[0] === 'docker' ? global.positionals.slice(1) : global.positionals;
   if (words.length === 0) {

@@ -51,6 +51,45 @@ export class PullProgress {
   }
 }
 
+/**
+ * A pull's progress from Docker's JSON messages (a daemon's POST /images/create): a line per
+ * layer, redrawn in place on a terminal (as `docker pull` draws them), one line per change of
+ * phase otherwise; the lines without a layer (Pulling from, Digest, Status) as they come.
+ */
+export class JsonPullProgress {
+  private readonly order: string[] = [];
+  private readonly lines = new Map<string, string>();
+  private readonly statuses = new Map<string, string>();
+  private drawn = 0;
+
+  constructor(private readonly out: Output) {}
+
+  onMessage(m: { status?: string; id?: string; progressDetail?: { current?: number; total?: number } }): void {
+    if (!m.status) return;
+    // "latest: Pulling from library/busybox" has the tag as its id: a line of its own.
+    if (!m.id || /^Pulling from /.test(m.status)) {
+      this.drawn = 0;
+      this.out.write(`${m.id ? `${m.id}: ` : ''}${m.status}\n`);
+      return;
+    }
+    const d = m.progressDetail;
+    const amount = m.status === 'Downloading' && d?.total ? ` ${this.out.columns >= 100 ? bar(d.current ?? 0, d.total) + ' ' : ''}${humanSize(d.current ?? 0)}/${humanSize(d.total)}` : '';
+    if (!this.lines.has(m.id)) this.order.push(m.id);
+    this.lines.set(m.id, `${m.id}: ${m.status}${amount}`);
+    const before = this.statuses.get(m.id);
+    this.statuses.set(m.id, m.status);
+    if (this.out.isTTY) this.redraw();
+    else if (before !== m.status) this.out.write(`${m.id}: ${m.status}\n`);
+  }
+
+  private redraw(): void {
+    let s = this.drawn > 0 ? `\x1b[${this.drawn}A` : '';
+    for (const id of this.order) s += `\r\x1b[2K${this.lines.get(id)}\n`;
+    this.drawn = this.order.length;
+    this.out.write(s);
+  }
+}
+
 /** One line per HTTP exchange, for `--trace`: the handshake as it happens. */
 export function traceLine(e: EngineEvent): string | undefined {
   switch (e.type) {

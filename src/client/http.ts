@@ -353,7 +353,7 @@ export class HttpEngineApi implements EngineApi {
     return this.json('GET', '/info');
   }
 
-  imageList(): Promise<{ Id: string; RepoTags: string[] | null; Size: number; Created: number }[]> {
+  imageList(): Promise<{ Id: string; RepoTags: string[] | null; RepoDigests?: string[] | null; Size: number; Created: number }[]> {
     return this.json('GET', '/images/json');
   }
 
@@ -362,9 +362,9 @@ export class HttpEngineApi implements EngineApi {
   }
 
   /** Pulls, yielding Docker's progress messages; an `error` message in the stream is thrown. */
-  async *imagePull(ref: string, opts: { registryAuth?: string; signal?: AbortSignal } = {}): AsyncGenerator<{ status?: string; id?: string; progressDetail?: { current?: number; total?: number } }> {
+  async *imagePull(ref: string, opts: { registryAuth?: string; platform?: string; signal?: AbortSignal } = {}): AsyncGenerator<{ status?: string; id?: string; progressDetail?: { current?: number; total?: number } }> {
     const headers = opts.registryAuth ? { 'x-registry-auth': opts.registryAuth } : undefined;
-    for await (const m of this.lines<{ status?: string; id?: string; error?: string; errorDetail?: { message: string } }>('POST', `/images/create${query({ fromImage: ref })}`, { ...(headers ? { headers } : {}), ...(opts.signal ? { signal: opts.signal } : {}) })) {
+    for await (const m of this.lines<{ status?: string; id?: string; error?: string; errorDetail?: { message: string } }>('POST', `/images/create${query({ fromImage: ref, platform: opts.platform })}`, { ...(headers ? { headers } : {}), ...(opts.signal ? { signal: opts.signal } : {}) })) {
       if (m.error) throw new SkiffError('REGISTRY_ERROR', m.errorDetail?.message ?? m.error);
       yield m;
     }

@@ -49,7 +49,7 @@ export interface DaemonOptions {
   /** The daemon's log (stderr by default). */
   log?: (line: string) => void;
   /** Told of every request answered (debug logs, the request diagram). */
-  onRequest?(method: string, path: string, status: number): void;
+  onRequest?(method: string, path: string, status: number, ms: number): void;
 }
 
 export interface RunningDaemon {
@@ -139,7 +139,12 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<RunningDaem
       registryMirrors: opts.registryMirrors ?? [],
     };
     const router = new Router().add([...systemRoutes(ctx), ...imageRoutes(ctx), ...containerRoutes(ctx), ...execRoutes(ctx), ...volumeRoutes(ctx), ...networkRoutes(ctx), ...buildRoutes(ctx)]);
-    const api = new ApiServer(router, { version, log, ...(opts.onRequest ? { onRequest: opts.onRequest } : {}) });
+    // Every answered request is an event too (the REPL's client/server diagram), but the trace's own.
+    const onRequest = (method: string, p: string, status: number, ms: number) => {
+      opts.onRequest?.(method, p, status, ms);
+      if (!/^(\/v[\d.]+)?\/skiff\/v1\/trace/.test(p)) engine.events.emit({ type: 'api.request', method, path: p, status, ms: Math.round(ms) });
+    };
+    const api = new ApiServer(router, { version, log, onRequest });
     const listeners: Listener[] = [];
     cleanups.push(async () => {
       await api.close();

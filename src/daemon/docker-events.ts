@@ -58,6 +58,8 @@ export class DockerEventMapper {
       case 'container.start':
         return [this.container(e.id, 'start', {}, now)];
       case 'container.signal': {
+        // The route announces Docker's `restart` once the container runs again (after `start`).
+        if (e.action === 'restart') return [];
         if (e.action === 'stop') this.stopping.add(e.id);
         return [this.container(e.id, 'kill', { signal: String(signalNumber(e.signal)) }, now)];
       }

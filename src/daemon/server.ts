@@ -14,7 +14,7 @@ export interface ServerHooks {
   version: string;
   log(line: string): void;
   /** Told of every request answered: method, path, status (the REPL's request diagram, a debug log). */
-  onRequest?(method: string, path: string, status: number): void;
+  onRequest?(method: string, path: string, status: number, ms: number): void;
 }
 
 export class ApiServer {
@@ -74,6 +74,7 @@ export class ApiServer {
   }
 
   private async onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const began = performance.now();
     for (const [k, v] of Object.entries(this.headers)) res.setHeader(k, v);
     const gone = new AbortController();
     res.once('close', () => gone.abort());
@@ -108,7 +109,7 @@ export class ApiServer {
       else res.destroy();
     } finally {
       done();
-      this.hooks.onRequest?.(req.method ?? '', req.url ?? '', status);
+      this.hooks.onRequest?.(req.method ?? '', req.url ?? '', status, performance.now() - began);
     }
   }
 
@@ -117,6 +118,7 @@ export class ApiServer {
    * is read first (exec start sends one); what follows is the client's stdin.
    */
   private async onUpgrade(req: http.IncomingMessage, socket: net.Socket, head: Buffer): Promise<void> {
+    const began = performance.now();
     socket.pause();
     socket.on('error', () => socket.destroy());
     const gone = new AbortController();
@@ -151,7 +153,7 @@ export class ApiServer {
       else socket.destroy();
     } finally {
       done();
-      this.hooks.onRequest?.(req.method ?? '', req.url ?? '', status);
+      this.hooks.onRequest?.(req.method ?? '', req.url ?? '', status, performance.now() - began);
     }
   }
 

@@ -238,6 +238,10 @@ export interface ContainerCreateEvent {
   name: string;
   image: string; // as the user typed it
   imageId: string;
+  /** -t: a pseudo-terminal. */
+  tty?: boolean;
+  /** --network as given (bridge, none, host, container:<id>, a network's name); default unset. */
+  networkMode?: string;
 }
 
 export interface ContainerStartEvent {
@@ -482,7 +486,17 @@ export interface LinkEvent {
   env: number; // how many environment variables the link gave
 }
 
+/** A request the daemon answered (the client/server diagram): who asked what, and the status. */
+export interface ApiRequestEvent {
+  type: 'api.request';
+  method: string;
+  path: string; // as sent, with the API version prefix and the query
+  status: number; // 101 for an upgraded (attach, exec) connection
+  ms: number; // from the request to the end of the answer (a stream: when it closed)
+}
+
 export type EngineEvent =
+  | ApiRequestEvent
   | HttpExchangeEvent
   | AuthChallengeEvent
   | RateLimitEvent

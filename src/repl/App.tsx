@@ -5,7 +5,7 @@
 import { Box, Static, Text, useStdout } from 'ink';
 import { useEffect, useLayoutEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { pulling } from './feed.ts';
-import { LogLine, PanelView, PULL_ROWS, PullBars, Running, StatusLine, rowsOf } from './live.tsx';
+import { lessonText, LogLine, PanelView, PULL_ROWS, PullBars, Running, StatusLine, rowsOf } from './live.tsx';
 import { Prompt } from './Prompt.tsx';
 import type { Shell } from './shell.ts';
 
@@ -38,7 +38,7 @@ export function App({ shell, history }: AppProps) {
 
   const showBars = s.running !== undefined && pulling(s.models) && s.models.pull.layers.length > 0;
   const barRows = showBars ? Math.min(PULL_ROWS, s.models.pull.layers.length) : 0;
-  const statusRows = rowsOf(s.conn.text + ' · showing cgroups (hide closes)', columns);
+  const statusRows = rowsOf((s.lesson ? `${lessonText(s.lesson)} · ` : '') + s.conn.text + ' · showing cgroups (hide closes)', columns);
   const used = promptHeight + statusRows + (s.notice ? rowsOf(s.notice, columns) : 0) + (s.running ? 1 + barRows + (s.partial ? rowsOf(s.partial, columns) : 0) : 0);
   // One row spare: a live part exactly as tall as the screen scrolls it by one.
   const panelHeight = rows - used - 1;
@@ -52,7 +52,7 @@ export function App({ shell, history }: AppProps) {
         {s.running ? <Running line={s.running.line} since={s.running.since} interrupted={s.running.interrupted} plain={s.plain} /> : null}
         {s.panel ? <PanelView lines={s.panelLines} scroll={s.scroll} height={panelHeight} plain={s.plain} /> : null}
         {s.notice ? <Text {...(s.plain ? {} : { color: 'yellow' })}>{s.notice}</Text> : null}
-        <StatusLine conn={s.conn} {...(s.panel ? { panel: s.panel } : {})} plain={s.plain} />
+        <StatusLine conn={s.conn} {...(s.panel ? { panel: s.panel } : {})} {...(s.lesson ? { lesson: s.lesson } : {})} plain={s.plain} />
         {/* The prompt last, as in a shell: where Ink leaves the cursor is the line below it. */}
         <Prompt
           key={s.promptKey}

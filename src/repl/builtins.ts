@@ -5,10 +5,14 @@ import type { Command } from '../cli/command.ts';
 import { commandHelp } from '../cli/help.ts';
 import { commands, lookup } from '../cli/commands/index.ts';
 import { PANEL_NAMES } from './complete.ts';
+import type { LessonRunner } from '../lessons/runner.ts';
 import type { LogKind, PanelName } from './store.ts';
 
 /** What a builtin may do to the shell. */
 export interface ShellControl {
+  /** The lessons, when the content loaded; else why not. */
+  readonly lessons?: LessonRunner | undefined;
+  readonly lessonsError?: string | undefined;
   print(kind: LogKind, text: string): void;
   showPanel(name: PanelName): void;
   hidePanel(): void;
@@ -31,6 +35,7 @@ export const PANEL_WORDS: Record<PanelName, string> = {
   cgroups: 'live gauges of memory, CPU and pids against their limits; OOM kills',
   run: 'the seven steps of `docker run`, each timed from what the engine did',
   net: 'the bridges, each container\'s interface and IP, links and published ports',
+  api: 'each request this shell (a client) sends the daemon, and its answer',
 };
 
 const GROUPS: { title: string; names: string[] }[] = [
@@ -55,6 +60,8 @@ export function replHelp(): string {
     '',
     'In this shell:',
     columns(BUILTINS.map((b) => [`${b.name} ${b.usage}`.trim(), b.summary])),
+    '',
+    'Lessons: type lessons to list the guided lessons, lesson 1 to begin.',
     '',
     'Keys: Tab completes; Up/Down walk the history; Ctrl-C interrupts the running command;',
     'Ctrl-D on an empty line leaves; PgUp/PgDn scroll the diagram; Ctrl-L clears the screen.',
@@ -94,7 +101,34 @@ const hide: Builtin = { name: 'hide', usage: '', summary: 'Close the diagram', r
 const clear: Builtin = { name: 'clear', usage: '', summary: 'Clear the screen', run: (shell) => shell.clearScreen() };
 const exit: Builtin = { name: 'exit', aliases: ['quit'], usage: '', summary: 'Leave Skiff (Ctrl-D does too); containers started with -d keep running', run: (shell) => shell.exit() };
 
-export const BUILTINS: Builtin[] = [help, show, hide, clear, exit];
+/** A lesson command: runs on the runner, or says why there are no lessons. */
+function lessonCommand(name: string, usage: string, summary: string, run: (l: LessonRunner, args: string[], shell: ShellControl) => Promise<void> | void): Builtin {
+  return {
+    name, usage, summary,
+    run(shell, args) {
+      const l = shell.lessons;
+      if (!l) return shell.print('error', `Error: the lessons could not be loaded: ${shell.lessonsError ?? 'no content folder'}`);
+      void Promise.resolve(run(l, args, shell)).catch((e: unknown) => shell.print('error', `Error: ${(e as Error)?.message ?? String(e)}`));
+    },
+  };
+}
+
+const LESSON_BUILTINS: Builtin[] = [
+  lessonCommand('lessons', '', 'List the guided lessons and your progress', (l) => l.list()),
+  lessonCommand('lesson', 'N', 'Open lesson N (without N: the one you were in)', (l, a) => l.open(a[0])),
+  lessonCommand('next', '', 'Go on to the next step of the lesson', (l) => l.next()),
+  lessonCommand('hint', '', "A hint for this step, from what the engine saw you do", (l) => l.hint()),
+  lessonCommand('check', '', "Show each of this step's checks and whether it holds", (l) => l.check()),
+  lessonCommand('quiz', '', "Answer this step's question", (l) => l.quiz()),
+  lessonCommand('reset', '[--all]', "Remove this lesson's containers, images and volumes and start it again (--all: every lesson, all progress)", (l, a, shell) => {
+    const bad = a.find((x) => x !== '--all');
+    if (bad) return shell.print('error', `Error: reset takes only --all, not "${bad}"`);
+    return l.reset(a.includes('--all'));
+  }),
+  lessonCommand('lang', 'en|zh', 'Switch the lessons to English or Chinese (中文)', (l, a) => l.setLang(a[0])),
+];
+
+export const BUILTINS: Builtin[] = [help, show, hide, clear, exit, ...LESSON_BUILTINS];
 
 export function findBuiltin(name: string): Builtin | undefined {
   return BUILTINS.find((b) => b.name === name || b.aliases?.includes(name));

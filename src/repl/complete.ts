@@ -15,7 +15,7 @@ export interface CompletionSources {
 
 /** The REPL's own commands, and what their argument is. */
 export const BUILTIN_ARGS: Record<string, ArgKind> = { help: 'command', show: 'panel', hide: 'none', clear: 'none', exit: 'none', quit: 'none' };
-export const PANEL_NAMES = ['pull', 'layers', 'ns', 'cgroups', 'run', 'net'];
+export const PANEL_NAMES = ['pull', 'layers', 'ns', 'cgroups', 'run', 'net', 'api'];
 
 export interface Completion {
   /** The word being completed is text[from, to). */

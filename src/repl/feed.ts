@@ -9,6 +9,7 @@ import {
   type CgroupsModel, type LayersModel, type NamespacesModel, type PullModel, type RunModel,
 } from '../visualize/index.ts';
 import { emptyNetwork, type NetworkModel, reduceNetwork } from '../visualize/model/network.ts';
+import { type ApiModel, emptyApi, reduceApi } from '../visualize/model/api.ts';
 
 export interface Models {
   pull: PullModel;
@@ -17,20 +18,21 @@ export interface Models {
   ns: NamespacesModel;
   cgroups: CgroupsModel;
   net: NetworkModel;
+  api: ApiModel;
   /** The image of the container last created, or of the last pull: the layers diagram's image. */
   imageId?: string;
   /** Containers whose exit the events told (the cgroups gauges stop polling them). */
   exited: ReadonlySet<string>;
 }
 
-export const emptyModels = (): Models => ({ pull: emptyPull, run: emptyRun, layers: emptyLayers, ns: emptyNamespaces, cgroups: emptyCgroups, net: emptyNetwork, exited: new Set() });
+export const emptyModels = (): Models => ({ pull: emptyPull, run: emptyRun, layers: emptyLayers, ns: emptyNamespaces, cgroups: emptyCgroups, net: emptyNetwork, api: emptyApi, exited: new Set() });
 
 export function reduceModels(m: Models, e: EngineEvent): Models {
   // A new pull begins the pull diagram anew; reducePull keeps to the first pull it saw.
   const pull = reducePull(e.type === 'pull.start' ? emptyPull : m.pull, e);
   const next: Models = {
     ...m, pull, run: reduceRun(m.run, e), layers: reduceLayers(m.layers, e), ns: reduceNamespaces(m.ns, e), cgroups: reduceCgroups(m.cgroups, e),
-    net: reduceNetwork(m.net, e),
+    net: reduceNetwork(m.net, e), api: reduceApi(m.api, e),
   };
   if (e.type === 'container.create') next.imageId = e.imageId;
   if (e.type === 'pull.done') next.imageId = e.imageId;

@@ -28,7 +28,7 @@ const CLEAR_TERMINAL = '\x1b[2J\x1b[3J\x1b[H';
 /** Log items printed again after a resize cleared the screen. */
 const REPRINT = 500;
 
-export const WELCOME = "Skiff: type Docker-style commands (pull busybox, images, run -it busybox sh). help lists them, Tab completes, exit leaves.";
+export const WELCOME = "Skiff: type Docker-style commands (pull busybox, images, run -it busybox sh). lessons lists the guided lessons, help the commands, Tab completes, exit leaves.";
 
 export async function startRepl(session: Session, deps: ReplDeps): Promise<number> {
   const stdin = process.stdin;
@@ -117,6 +117,7 @@ export async function startRepl(session: Session, deps: ReplDeps): Promise<numbe
   process.on('SIGINT', onSigint);
 
   shell.print('info', WELCOME);
+  shell.resumeLesson();
   mount();
   void shell.connect();
   try {

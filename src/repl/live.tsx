@@ -7,6 +7,7 @@ import { shortId, size } from '../visualize/model/format.ts';
 import type { PullModel } from '../visualize/index.ts';
 import { Bar } from '../visualize/parts/Bar.tsx';
 import { PROMPT } from './Prompt.tsx';
+import type { LessonStatus } from '../lessons/runner.ts';
 import type { Connection, LogItem } from './store.ts';
 
 const ERRORISH = /^(Error|skiff:|Interrupted)/;
@@ -113,11 +114,21 @@ export const PanelView = memo(function PanelView({ lines, scroll, height, plain 
   );
 });
 
-export function StatusLine({ conn, panel, plain }: { conn: Connection; panel?: string; plain: boolean }) {
+export function StatusLine({ conn, panel, plain, lesson }: { conn: Connection; panel?: string; plain: boolean; lesson?: LessonStatus }) {
   const color = conn.state === 'failed' ? 'red' : conn.state === 'connecting' ? 'yellow' : 'gray';
   const sep = plain ? '. ' : ' · ';
   const hint = panel ? `${sep}showing ${panel} (hide closes)` : `${sep}help lists commands`;
-  return <Text {...(plain ? {} : { color })} wrap="wrap">{conn.text}{conn.state === 'failed' ? '' : hint}</Text>;
+  return (
+    <Text {...(plain ? {} : { color })} wrap="wrap">
+      {lesson ? <Text {...(plain ? {} : { color: lesson.done ? 'green' : 'magenta' })}>{lessonText(lesson)}{sep}</Text> : null}
+      {conn.text}{conn.state === 'failed' ? '' : hint}
+    </Text>
+  );
+}
+
+/** The status line's part for the lesson open: "lesson 3 · step 2/5" (✓ when finished). */
+export function lessonText(l: LessonStatus): string {
+  return l.done ? `lesson ${l.number} ✓` : `lesson ${l.number} · step ${l.step}/${l.steps}`;
 }
 
 /** Rows a text takes at `width` columns (it wraps). */

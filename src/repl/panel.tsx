@@ -6,6 +6,7 @@ import { renderToString } from 'ink';
 import type { ReactElement } from 'react';
 import { Cgroups, ExplainRun, Layers, Namespaces, PullHandshake } from '../visualize/index.ts';
 import { Network } from '../visualize/Network.tsx';
+import { ApiRequests } from '../visualize/ApiRequests.tsx';
 import { lastContainer } from './feed.ts';
 import type { PanelName, ReplState } from './store.ts';
 
@@ -29,6 +30,8 @@ export function panelElement(panel: PanelName, s: PanelInput, width: number): Re
       return <Namespaces model={models.ns} {...(container ? { container } : {})} plain={plain} width={width} />;
     case 'net':
       return <Network model={models.net} plain={plain} width={width} />;
+    case 'api':
+      return <ApiRequests model={models.api} plain={plain} width={width} />;
     case 'cgroups':
       return <Cgroups model={models.cgroups} {...(container ? { container } : {})} samples={s.samples} plain={plain} width={width} />;
     case 'layers': {

@@ -8,9 +8,12 @@ import { lookup } from '../cli/commands/index.ts';
 import type { Session } from '../cli/main.ts';
 import type { EngineApi } from '../client/api.ts';
 import type { Engine } from '../engine/engine.ts';
+import type { EngineEvent } from '../engine/events.ts';
 import { describeError } from '../engine/errors.ts';
 import { emptyRun } from '../visualize/index.ts';
+import type { LessonRunner } from '../lessons/runner.ts';
 import { findBuiltin, type ShellControl } from './builtins.ts';
+import { makeLessonRunner } from './lessons.ts';
 import { CachedSources, complete, type Completion } from './complete.ts';
 import { Diagrams } from './diagrams.ts';
 import type { History } from './history.ts';
@@ -53,6 +56,9 @@ export class Shell implements ShellControl {
   private readonly closing = new AbortController();
   private offEngine: (() => void) | undefined;
   private traceLost = false;
+  /** The lessons (src/lessons), or why they cannot be had (content that does not parse). */
+  readonly lessons: LessonRunner | undefined;
+  readonly lessonsError: string | undefined;
 
   constructor(private readonly d: ShellDeps) {
     this.store = d.store;
@@ -71,6 +77,25 @@ export class Shell implements ShellControl {
       volumes: async () => (await (await d.engine()).volumes.list()).map((v) => v.Name),
     });
     this.diagrams = new Diagrams({ store: this.store, engine: d.engine, columns: d.columns, draw: d.drawPanel });
+    const runner = makeLessonRunner({
+      session: d.session, api: d.api, engine: d.engine, columns: d.columns, plain: this.store.get().plain,
+      print: (kind, text) => this.print(kind, text),
+      showPanel: (name) => this.showPanel(name),
+      status: (lesson) => this.store.set({ lesson }),
+    });
+    if (runner instanceof Error) this.lessonsError = describeError(runner);
+    else this.lessons = runner;
+  }
+
+  /** Where the learner was, when a lesson was open as the REPL last ended. */
+  resumeLesson(): void {
+    this.lessons?.resume();
+  }
+
+  /** An engine event: the diagrams and the lesson's checks fold it in. */
+  private onEngineEvent(e: EngineEvent): void {
+    this.diagrams.onEvent(e);
+    this.lessons?.onEvent(e);
   }
 
   // ---- output ----
@@ -171,6 +196,7 @@ export class Shell implements ShellControl {
     if (code !== undefined && code !== 0 && code !== 130) this.print('info', `exit code ${code}`);
     this.store.set({ running: undefined, partial: '' });
     this.diagrams.commandEnded();
+    this.lessons?.commandEnded();
   }
 
   /** Ctrl-C: interrupts the running command; never the REPL. Returns whether one was running. */
@@ -258,7 +284,7 @@ export class Shell implements ShellControl {
   private followEngine(): void {
     this.d.engine().then((engine) => {
       if (this.closing.signal.aborted) return;
-      this.offEngine = engine.events.on((e) => this.diagrams.onEvent(e));
+      this.offEngine = engine.events.on((e) => this.onEngineEvent(e));
     }, () => {
       this.d.session.engine = undefined; // not now (no store yet, not root): the next command tries again
     });
@@ -274,7 +300,7 @@ export class Shell implements ShellControl {
             this.traceLost = false;
             this.store.set({ conn: { state: 'ready', text: connectedText(api.kind), kind: api.kind } });
           }
-          this.diagrams.onEvent(e);
+          this.onEngineEvent(e);
         }
       } catch (e) {
         if (signal.aborted) return;
@@ -288,6 +314,7 @@ export class Shell implements ShellControl {
 
   dispose(): void {
     this.closing.abort();
+    this.lessons?.dispose();
     this.offEngine?.();
     this.diagrams.dispose();
     this.store.dispose();

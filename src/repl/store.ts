@@ -4,6 +4,7 @@
 // later still while the user types: every frame Ink draws takes this thread a few milliseconds,
 // and a keystroke that comes meanwhile waits for it.
 import type { EngineApi } from '../client/api.ts';
+import type { LessonStatus } from '../lessons/runner.ts';
 import type { ChangeList, ImageInfo, UsageSample } from '../visualize/index.ts';
 import { emptyModels, type Models } from './feed.ts';
 
@@ -16,7 +17,7 @@ export interface LogItem {
   text: string;
 }
 
-export type PanelName = 'pull' | 'layers' | 'ns' | 'cgroups' | 'run' | 'net';
+export type PanelName = 'pull' | 'layers' | 'ns' | 'cgroups' | 'run' | 'net' | 'api';
 
 export interface Connection {
   state: 'connecting' | 'ready' | 'failed';
@@ -53,6 +54,8 @@ export interface ReplState {
   plain: boolean;
   /** Bumped to give the prompt a fresh, empty line (after `clear`, after a hand-off). */
   promptKey: number;
+  /** The lesson open, for the status line. */
+  lesson?: LessonStatus;
 }
 
 export function initialState(plain: boolean): ReplState {

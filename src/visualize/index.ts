@@ -7,6 +7,7 @@ export { Namespaces, type NamespacesProps } from './Namespaces.tsx';
 export { Cgroups, type CgroupsProps } from './Cgroups.tsx';
 export { ExplainRun, type ExplainRunProps } from './ExplainRun.tsx';
 export { Network, type NetworkProps } from './Network.tsx';
+export { ApiRequests, type ApiRequestsProps } from './ApiRequests.tsx';
 export { isPlain } from './parts/plain.ts';
 export { emptyPull, foldPull, reducePull, storySteps, type PullModel } from './model/pull.ts';
 export { sequence } from './model/sequence.ts';
@@ -15,3 +16,4 @@ export { emptyNamespaces, foldNamespaces, reduceNamespaces, type NamespacesModel
 export { emptyCgroups, foldCgroups, gauges, reduceCgroups, sampleFromStats, type CgroupsModel, type UsageSample } from './model/cgroups.ts';
 export { emptyRun, foldRun, reduceRun, runSteps, type RunModel } from './model/run.ts';
 export { emptyNetwork, foldNetwork, networkFromApi, networkRows, reduceNetwork, type NetworkModel } from './model/network.ts';
+export { API_ROWS_KEPT, emptyApi, foldApi, reduceApi, type ApiModel, type ApiRow } from './model/api.ts';

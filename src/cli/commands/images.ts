@@ -1,7 +1,29 @@
 import { shortId } from '../../engine/digest.ts';
 import { familiarRepository, parseReference } from '../../engine/reference.ts';
-import type { Command } from '../command.ts';
+import type { HttpEngineApi } from '../../client/http.ts';
+import type { Command, CommandContext } from '../command.ts';
 import { ago, humanSize, table } from '../format.ts';
+
+interface Listed {
+  id: string;
+  repoTags: string[];
+  repoDigests: string[];
+  created?: string;
+  size: number;
+}
+
+/** From the daemon (GET /images/json), as `docker images` asks; with no daemon, from the store. */
+async function listImages(ctx: CommandContext): Promise<Listed[]> {
+  const api = await ctx.api().catch(() => undefined);
+  const daemon = api && api.kind !== 'skiff-local' ? (api as Partial<Pick<HttpEngineApi, 'imageList'>>) : undefined;
+  if (daemon?.imageList) {
+    return (await daemon.imageList()).map((i) => ({
+      id: i.Id, repoTags: i.RepoTags ?? [], repoDigests: i.RepoDigests ?? [], created: new Date(i.Created * 1000).toISOString(), size: i.Size,
+    }));
+  }
+  const engine = await ctx.engine();
+  return engine.images.list();
+}
 
 export const images: Command = {
   name: 'images',
@@ -16,8 +38,7 @@ export const images: Command = {
   ],
   args: { min: 0, max: 1 },
   async run(ctx, { flags, positionals }) {
-    const engine = await ctx.engine();
-    const list = await engine.images.list();
+    const list = await listImages(ctx);
     const filter = positionals[0] ? parseReference(positionals[0]) : undefined;
     const filterRepo = filter ? familiarRepository(filter) : undefined;
     const filterTag = positionals[0]?.slice(positionals[0].lastIndexOf('/') + 1).includes(':') ? filter?.tag : undefined;

@@ -31,12 +31,13 @@ import { kill, restart, stop } from './stop.ts';
 import { df, prune } from './system.ts';
 import { tag } from './tag.ts';
 import { top } from './top.ts';
+import { info, version } from './version.ts';
 import { volumeCommands } from './volume.ts';
 import { wait } from './wait.ts';
 
 const containerCommands: Command[] = [run, create, start, stop, restart, kill, rm, ps, logs, exec, wait, top, diff, stats, port, commit, containerInspect];
 
-export const commands: Command[] = [...containerCommands, pull, build, images, inspect, imageInspect, history, tag, rmi, importCmd, base, df, prune, ...volumeCommands, ...networkCommands, daemon, push, login, logout, search, ...registryCommands];
+export const commands: Command[] = [...containerCommands, pull, build, images, inspect, imageInspect, history, tag, rmi, importCmd, base, df, prune, ...volumeCommands, ...networkCommands, daemon, push, login, logout, search, ...registryCommands, version, info];
 
 /** Finds the command named by the first one or two words; returns it and the remaining words. */
 export function lookup(words: readonly string[]): { command: Command; rest: string[] } | undefined {

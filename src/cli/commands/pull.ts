@@ -1,8 +1,12 @@
-import { parseReference, familiarString } from '../../engine/reference.ts';
+import type { EngineApi } from '../../client/api.ts';
+import type { HttpEngineApi } from '../../client/http.ts';
+import { familiarString, formatReference, parseReference } from '../../engine/reference.ts';
 import { parsePlatform } from '../../engine/registry/platform.ts';
 import { type Command, str } from '../command.ts';
 import { credentialsFor } from '../credentials.ts';
-import { PullProgress } from '../progress.ts';
+import { JsonPullProgress, PullProgress } from '../progress.ts';
+
+type DaemonPull = Pick<HttpEngineApi, 'imagePull'>;
 
 /** Did the user write a tag or digest, or will `latest` be assumed? */
 function namesTagOrDigest(input: string): boolean {
@@ -24,15 +28,25 @@ export const pull: Command = {
     const ref = parseReference(input);
     const platform = str(flags.platform) ? parsePlatform(str(flags.platform)!) : undefined;
     const quiet = flags.quiet === true;
-    // Docker Hub images fall back to the offline registry this data root's daemon serves (when
-    // Docker Hub cannot be reached): make sure the daemon runs. Without one (not root), no fallback.
-    if (ref.domain === 'docker.io') await ctx.api().catch(() => undefined);
+    // The client asks, the daemon pulls (as `docker pull` does): the daemon's registry mirrors and
+    // its offline registry (Docker Hub images, when Docker Hub cannot be reached) take part. With
+    // no daemon — or --trace, --insecure-registry, which concern this process — it pulls here.
+    const api = ctx.trace || ctx.insecureRegistries.length ? undefined : await ctx.api().catch(() => undefined);
+    const daemon = api && api.kind !== 'skiff-local' ? (api as EngineApi & Partial<DaemonPull>) : undefined;
+    if (!quiet && !namesTagOrDigest(input)) ctx.out.write('Using default tag: latest\n');
+    if (daemon?.imagePull) {
+      const progress = new JsonPullProgress(ctx.out);
+      const creds = credentialsFor(ref.domain);
+      const registryAuth = creds ? Buffer.from(JSON.stringify({ username: creds.username, password: creds.password, serveraddress: ref.domain })).toString('base64url') : undefined;
+      for await (const m of daemon.imagePull(formatReference(ref), { ...(registryAuth ? { registryAuth } : {}), ...(str(flags.platform) ? { platform: str(flags.platform)! } : {}), signal: ctx.signal })) {
+        if (!quiet) progress.onMessage(m);
+      }
+      ctx.out.write(`${formatReference(ref.tag === undefined && ref.digest === undefined ? { ...ref, tag: 'latest' } : ref)}\n`);
+      return;
+    }
     const engine = await ctx.engine();
     const shown = familiarString(ref);
-    if (!quiet) {
-      if (!namesTagOrDigest(input)) ctx.out.write('Using default tag: latest\n');
-      ctx.out.write(`${ref.digest ?? ref.tag}: Pulling from ${ref.path}\n`);
-    }
+    if (!quiet) ctx.out.write(`${ref.digest ?? ref.tag}: Pulling from ${ref.path}\n`);
     const progress = new PullProgress(ctx.out);
     const off = engine.events.on((e) => {
       if (!quiet) progress.onEvent(e);

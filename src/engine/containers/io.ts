@@ -125,7 +125,11 @@ export class ContainerIO {
       this.stdinSock?.destroy();
       await Promise.all(this.readers.map((r) => r.finish()));
       if (this.master) {
-        await Promise.race([this.master.ended, new Promise((r) => setTimeout(r, 500))]);
+        // The end comes (EIO) once the last holder of the slave is gone, just after the exit; what
+        // the process wrote last reaches the master a moment later (the kernel flushes a pty's
+        // buffer in a work item). The time-out is only for a background process that kept the
+        // slave open: a loaded machine must not cut the last line off.
+        await Promise.race([this.master.ended, new Promise((r) => setTimeout(r, 2000))]);
         this.master.stream.destroy();
       }
       this.log?.close();

@@ -134,7 +134,7 @@ export class ContainerService {
       this.d.store.releaseName(name, id);
       throw e;
     }
-    this.d.events.emit({ type: 'container.create', id, name, image: req.Image, imageId: image.id });
+    this.d.events.emit({ type: 'container.create', id, name, image: req.Image, imageId: image.id, tty: merged.config.Tty === true, ...(hostConfig.NetworkMode ? { networkMode: hostConfig.NetworkMode } : {}) });
     this.d.network.emit(netEvents);
     // Everyone on its user-defined networks can now find it by name.
     this.d.network.endpoints.refreshPeers(id, Object.values(net?.endpoints ?? {}).map((e) => e.NetworkID));
@@ -190,6 +190,7 @@ export class ContainerService {
     const id = this.resolve(input);
     await this.stop(id, timeout);
     const { rec, sf } = await this.load(id);
+    this.d.events.emit({ type: 'container.signal', id, signal: 'start', action: 'restart' });
     sf.restartCount += 1;
     await this.d.runner.start(rec, sf);
   }

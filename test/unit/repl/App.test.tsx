@@ -116,7 +116,7 @@ describe('the REPL', () => {
     expect(f).toMatch(/^Containers:$/m);
     expect(f).toMatch(/^ {2}run +Create and run a new container from an image$/m);
     expect(f).toMatch(/^ {2}volume ls +/m);
-    expect(f).toMatch(/^ {2}show pull\|layers\|ns\|cgroups\|run\|net +Draw a live diagram/m);
+    expect(f).toMatch(/^ {2}show pull\|layers\|ns\|cgroups\|run\|net\|api +Draw a live diagram/m);
     await h.type('help run\r');
     expect(h.frame()).toMatch(/^Usage: {2}skiff run \[OPTIONS\] IMAGE \[COMMAND\] \[ARG\.\.\.\]$/m);
     expect(h.frame()).toMatch(/^ {2}-i, --interactive/m);

@@ -1,0 +1,45 @@
+// Every concept Skiff must teach, one id per row of the project's concept list (architecture,
+// images, registry, containers, kernel features, data and wiring, operations). Each lesson's
+// front matter names the ids it teaches; a content test checks that every id here is taught.
+export const CONCEPTS = {
+  'arch.client-server': 'The client sends requests; the daemon does the work and answers (a REST API on a unix socket)',
+  'arch.remote-daemon': 'Client and daemon on one host, or a remote daemon over TCP (-H); local-only by default, TLS or a loud warning',
+  'arch.daemon-parts': 'The daemon = API server + engine + jobs, with drivers for images, network and execution',
+  'arch.core-parts': 'Core parts: client, daemon, image, registry, container; the Docker host runs the daemon',
+  'arch.socket-permissions': 'The socket is 0660 with a group: members of the docker group may talk to the daemon',
+  'image.template': 'An image is a read-only template: OS files, the app, config; no dynamic data',
+  'image.id-and-tag': 'A content digest identifies an image; repo:tag names it; no tag means latest',
+  'image.layers': 'Images are layers on a union filesystem; layers are shared and only changed ones travel',
+  'image.three-ways': 'Three ways to get an image: from scratch, pull a ready one, build on an existing one',
+  'image.dockerfile': 'A Dockerfile: each instruction makes a layer; build reads it and returns an image',
+  'image.config': "The image's config says what process and environment to run; then the image gives the filesystem",
+  'registry.public-private': 'Registries store images: public (Docker Hub, the default) and private (your own)',
+  'registry.repo-tags': 'Registry > repository > tags; one tag names one image',
+  'registry.handshake': 'The pull handshake: where is it, a token, layers fetched with the token, the registry checks it',
+  'registry.checksums': 'The client verifies every digest of what it downloads',
+  'registry.pull-run-push': 'pull downloads; run pulls first when the image is missing; push uploads',
+  'container.rw-layer': 'A container is an image plus a thin writable layer on top (copy-on-write)',
+  'container.lifecycle': 'Lifecycle: create, start, stop, restart, kill, remove; containers are disposable',
+  'container.one-process': 'One main process per container: PID 1 inside',
+  'container.many-isolated': 'Many containers from one image, each isolated',
+  'container.interactive': 'run -i -t: an interactive shell on a pseudo-terminal',
+  'container.run-steps': 'What run does: pull if missing, create, filesystem and RW layer, interface on a bridge, IP from a pool, start, attach',
+  'container.logs': 'A container\'s stdout and stderr are collected: logs, logs -f',
+  'container.ip-ports': 'Each container has a private IP; containers talk by IP; ports can be published',
+  'kernel.namespaces': 'Namespaces isolate: pid, net, ipc, mnt, uts',
+  'kernel.cgroups': 'Control groups limit and account CPU, memory, pids',
+  'kernel.union-fs': 'Union filesystems (overlay today; vfs copies) make layers cheap',
+  'kernel.container-format': 'A container format (libcontainer, OCI) ties the pieces together; runc can run the same bundle',
+  'data.volumes': 'Volumes live outside the container: remove and recreate it, the data stays',
+  'data.links': 'Links: a container reaches a running one under an alias; user networks resolve names',
+  'data.ports': 'Ports: EXPOSE, -p host:container, port',
+  'ops.install-check': 'Checking an install: info',
+  'ops.version': 'version: client and server versions',
+  'ops.cleanup': 'Cleaning up: remove containers, images, volumes; all state',
+  'ops.docker-machine': 'Docker Machine (mentioned only)',
+  'ops.config-management': 'How Docker relates to configuration management (mentioned only)',
+} as const;
+
+export type ConceptId = keyof typeof CONCEPTS;
+
+export const CONCEPT_IDS = Object.keys(CONCEPTS) as ConceptId[];
