@@ -361,6 +361,10 @@ export class HttpEngineApi implements EngineApi {
     return this.json('GET', `/images/${name}/json`);
   }
 
+  imageHistory(name: string): Promise<{ Id: string; Created: number; CreatedBy: string; Tags: string[] | null; Size: number; Comment: string }[]> {
+    return this.json('GET', `/images/${name}/history`);
+  }
+
   /** Pulls, yielding Docker's progress messages; an `error` message in the stream is thrown. */
   async *imagePull(ref: string, opts: { registryAuth?: string; platform?: string; signal?: AbortSignal } = {}): AsyncGenerator<{ status?: string; id?: string; progressDetail?: { current?: number; total?: number } }> {
     const headers = opts.registryAuth ? { 'x-registry-auth': opts.registryAuth } : undefined;

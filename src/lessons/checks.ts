@@ -3,9 +3,11 @@
 // containers, volumes, networks, a container's diff: a Snapshot). Never over printed text.
 // Each predicate that does not hold says why, from the state — the hint the learner gets
 // ("you ran it without -m") — as a code with parameters; hints.ts words it in each language.
-import { formatReference, parseReference } from '../engine/reference.ts';
 import { ramInBytes } from '../engine/units.ts';
 import type { ContainerFacts, Facts } from './facts.ts';
+import { normalRef } from './refs.ts';
+
+export { normalRef };
 
 export type ContainerState = 'running' | 'exited' | 'created' | 'gone';
 
@@ -26,6 +28,7 @@ export interface RanFilters {
   removed?: boolean;
   ns?: string[];
   cmd?: string;
+  pulled?: boolean;
 }
 
 export type Check =
@@ -80,7 +83,7 @@ const KEYS: Record<Check['kind'], string[]> = {
   pull: ['ref', 'fresh', 'shared'],
   handshake: [],
   container: ['name', 'state'],
-  ran: ['image', 'name', 'exit', 'tty', 'memory', 'cpus', 'pids', 'oom', 'hostname', 'link', 'publish', 'volume', 'network', 'removed', 'ns', 'cmd'],
+  ran: ['image', 'name', 'exit', 'tty', 'memory', 'cpus', 'pids', 'oom', 'hostname', 'link', 'publish', 'volume', 'network', 'removed', 'ns', 'cmd', 'pulled'],
   exec: ['container', 'exit'],
   signal: ['container', 'action'],
   changed: ['container', 'path', 'kind'],
@@ -156,6 +159,7 @@ export function parseCheck(line: string): Check {
           case 'tty': f.tty = bool(k, v); break;
           case 'oom': f.oom = bool(k, v); break;
           case 'removed': f.removed = bool(k, v); break;
+          case 'pulled': f.pulled = bool(k, v); break;
           case 'memory': {
             const b = ramInBytes(v);
             if (b === undefined) throw new Error(`memory= takes a size such as 64m, not "${v}"`);
@@ -222,16 +226,6 @@ export type Vars = Record<string, string>;
 
 export function fill(text: string, vars: Vars): string {
   return text.replace(/\{(\w+)\}/g, (all, k: string) => vars[k] ?? all);
-}
-
-/** A reference as the engine names it, so `busybox` and `docker.io/library/busybox:latest` meet. */
-export function normalRef(input: string): string {
-  try {
-    const r = parseReference(input);
-    return formatReference(r.tag === undefined && r.digest === undefined ? { ...r, tag: 'latest' } : r);
-  } catch {
-    return input;
-  }
 }
 
 /** The repository alone (the `image=` filter of `ran` matches any tag when it names none). */
@@ -309,8 +303,14 @@ export function ranMismatches(c: ContainerFacts, f: RanFilters): Hint[] {
     if (!c.exit) out.push({ code: 'ran.running', params: who });
     else if (c.exit.code !== f.exit && !(f.oom && !c.exit.oom)) out.push({ code: 'ran.exit', params: { ...who, want: f.exit, got: c.exit.code } });
   }
+  if (f.pulled !== undefined && c.pulledFirst !== f.pulled) out.push({ code: f.pulled ? 'ran.not-pulled' : 'ran.pulled', params: { ...who, image: c.image } });
   if (f.removed !== undefined && c.destroyed !== f.removed) out.push({ code: f.removed ? 'ran.not-removed' : 'ran.removed', params: who });
   return out;
+}
+
+/** Pulls a step counts: those begun since it opened (a pull of an earlier step is not this one's). */
+function stepPulls(facts: Facts) {
+  return facts.pulls.filter((p) => p.seq > facts.stepStart);
 }
 
 /** The container a name means: the newest one the events saw by that name, or one that exists now. */
@@ -327,7 +327,7 @@ export function evaluate(check: Check, facts: Facts, snap: Snapshot, vars: Vars 
   switch (check.kind) {
     case 'api': {
       const p = fill(check.path, vars);
-      const hit = facts.requests.find((r) => (!check.method || r.method === check.method) && r.status < 400 && (apiPath(r.path) === p || apiPath(r.path).startsWith(`${p}/`)));
+      const hit = facts.requests.find((r) => r.seq > facts.stepStart && (!check.method || r.method === check.method) && r.status < 400 && (apiPath(r.path) === p || apiPath(r.path).startsWith(`${p}/`)));
       return hit ? yes : no('api.none', { path: `${check.method ?? ''} ${p}`.trim() });
     }
     case 'image': {
@@ -340,7 +340,7 @@ export function evaluate(check: Check, facts: Facts, snap: Snapshot, vars: Vars 
     }
     case 'pull': {
       const want = normalRef(fill(check.ref, vars));
-      const pulls = facts.pulls.filter((p) => normalRef(p.ref) === want);
+      const pulls = stepPulls(facts).filter((p) => normalRef(p.ref) === want);
       const done = pulls.filter((p) => p.done);
       if (done.length === 0) {
         const failed = pulls.find((p) => p.error);
@@ -354,10 +354,11 @@ export function evaluate(check: Check, facts: Facts, snap: Snapshot, vars: Vars 
       return no('pull.none', { ref: fill(check.ref, vars) });
     }
     case 'handshake': {
-      if (facts.pulls.length === 0) return no('handshake.no-pull');
-      const full = facts.pulls.find((p) => p.steps.has('ping') && p.steps.has('manifest') && p.steps.has('config') && p.steps.has('blob'));
+      const pulls = stepPulls(facts);
+      if (pulls.length === 0) return no('handshake.no-pull');
+      const full = pulls.find((p) => p.steps.has('ping') && p.steps.has('manifest') && p.steps.has('config') && p.steps.has('blob'));
       if (full) return yes;
-      if (facts.pulls.some((p) => p.done && !p.steps.has('blob'))) return no('handshake.no-blob');
+      if (pulls.some((p) => p.done && !p.steps.has('blob'))) return no('handshake.no-blob');
       return no('handshake.partial');
     }
     case 'container': {
@@ -372,13 +373,12 @@ export function evaluate(check: Check, facts: Facts, snap: Snapshot, vars: Vars 
       const filled: RanFilters = { ...f, ...(f.image ? { image: fill(f.image, vars) } : {}), ...(f.volume ? { volume: fill(f.volume, vars) } : {}) };
       const all = [...facts.containers.values()];
       if (all.length === 0) return no('ran.none');
-      let best: { c: ContainerFacts; miss: Hint[] } | undefined;
-      for (const c of all) {
-        const miss = ranMismatches(c, filled);
-        if (miss.length === 0) return yes;
-        if (!best || miss.length <= best.miss.length) best = { c, miss };
-      }
-      return { ok: false, hint: best!.miss[0]! };
+      if (all.some((c) => ranMismatches(c, filled).length === 0)) return yes;
+      // The hint is about the container the learner made last (by the name asked, if there is one):
+      // what they just did.
+      const named = filled.name ? all.filter((c) => c.name === filled.name) : [];
+      const last = (named.length ? named : all)[(named.length ? named : all).length - 1]!;
+      return { ok: false, hint: ranMismatches(last, filled)[0]! };
     }
     case 'exec': {
       const name = fill(check.container, vars);

@@ -3,6 +3,7 @@
 // namespaces, how it ended), the pulls with their handshake steps, execs, signals, builds,
 // commits, pushes and the daemon's API requests. The checks (checks.ts) read these.
 import type { EngineEvent, HandshakeStep } from '../engine/events.ts';
+import { normalRef } from './refs.ts';
 
 export interface ContainerFacts {
   id: string;
@@ -12,6 +13,8 @@ export interface ContainerFacts {
   tty?: boolean;
   networkMode?: string;
   started: boolean;
+  /** Its image was pulled just before it was created (by `run`, which pulls what is missing). */
+  pulledFirst: boolean;
   exit?: { code: number; oom: boolean; signal?: string };
   destroyed: boolean;
   memory?: number;
@@ -33,6 +36,8 @@ export interface ContainerFacts {
 
 export interface PullFacts {
   id: string;
+  /** When it began (Facts.seq): a step counts the pulls begun since it opened. */
+  seq: number;
   ref: string;
   done: boolean;
   error?: string;
@@ -46,7 +51,7 @@ export interface PullFacts {
 export interface Facts {
   containers: Map<string, ContainerFacts>;
   pulls: PullFacts[];
-  requests: { method: string; path: string; status: number }[];
+  requests: { method: string; path: string; status: number; seq: number }[];
   execs: { container: string; execId: string; exitCode?: number }[];
   signals: { container: string; action: string }[];
   volumeUses: { volume: string; container: string; at: number; removedAt?: number }[];
@@ -55,10 +60,15 @@ export interface Facts {
   pushes: { id: string; ref: string; done: boolean; error?: string }[];
   /** Events folded so far: the order of things (a volume used again after a removal). */
   seq: number;
+  /** When the last container was created, and the pulls finished since (ref → seq). */
+  lastCreate: number;
+  pulledSince: string[];
+  /** Facts.seq when the step open now was opened. */
+  stepStart: number;
 }
 
 export function emptyFacts(): Facts {
-  return { containers: new Map(), pulls: [], requests: [], execs: [], signals: [], volumeUses: [], builds: [], commits: [], pushes: [], seq: 0 };
+  return { containers: new Map(), pulls: [], requests: [], execs: [], signals: [], volumeUses: [], builds: [], commits: [], pushes: [], seq: 0, lastCreate: 0, pulledSince: [], stepStart: 0 };
 }
 
 /** A container mounted a named volume (told by the volume service, and by the mount itself). */
@@ -77,11 +87,11 @@ export function foldFact(f: Facts, e: EngineEvent): void {
   const c = 'id' in e && typeof e.id === 'string' ? f.containers.get(e.id) : undefined;
   switch (e.type) {
     case 'api.request':
-      f.requests.push({ method: e.method, path: e.path, status: e.status });
+      f.requests.push({ method: e.method, path: e.path, status: e.status, seq: f.seq });
       if (f.requests.length > MAX_REQUESTS) f.requests.splice(0, f.requests.length - MAX_REQUESTS);
       break;
     case 'pull.start':
-      f.pulls.push({ id: e.pullId, ref: e.ref, done: false, downloaded: 0, shared: 0, steps: new Set(), layers: new Map() });
+      f.pulls.push({ id: e.pullId, seq: f.seq, ref: e.ref, done: false, downloaded: 0, shared: 0, steps: new Set(), layers: new Map() });
       break;
     case 'http': {
       const p = e.pullId ? f.pulls.find((x) => x.id === e.pullId) : undefined;
@@ -100,6 +110,7 @@ export function foldFact(f: Facts, e: EngineEvent): void {
     case 'pull.done': {
       const p = f.pulls.find((x) => x.id === e.pullId);
       if (p) p.done = true;
+      f.pulledSince.push(normalRef(e.ref));
       break;
     }
     case 'pull.error': {
@@ -110,8 +121,10 @@ export function foldFact(f: Facts, e: EngineEvent): void {
     case 'container.create':
       f.containers.set(e.id, {
         id: e.id, name: e.name, image: e.image, ...(e.tty !== undefined ? { tty: e.tty } : {}), ...(e.networkMode ? { networkMode: e.networkMode } : {}),
-        started: false, destroyed: false, links: [], ports: [], volumes: [], networks: [], ns: {},
+        started: false, pulledFirst: f.pulledSince.includes(normalRef(e.image)), destroyed: false, links: [], ports: [], volumes: [], networks: [], ns: {},
       });
+      f.lastCreate = f.seq;
+      f.pulledSince = [];
       break;
     case 'container.start':
       if (c) {

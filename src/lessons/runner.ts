@@ -82,6 +82,7 @@ export class LessonRunner {
     const l = this.lesson();
     if (!l) return;
     this.d.print('info', `${bold(`${this.current! + 1}. ${l.title}`, this.d.plain)} — ${this.words.stepOf(this.d.progress.lesson(l.id).step + 1, l.steps.length)}`);
+    if (l.diagram) this.d.showPanel(l.diagram);
     this.printStep();
     this.emitStatus();
   }
@@ -344,6 +345,7 @@ export class LessonRunner {
       return;
     }
     p.step++;
+    this.facts.stepStart = this.facts.seq;
     this.d.progress.save();
     this.printStep();
     this.emitStatus();

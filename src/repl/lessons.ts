@@ -27,6 +27,9 @@ export interface LessonHost {
 
 const KIND = ['C', 'A', 'D'] as const;
 
+/** How long what the host can do is taken as known. */
+const CAPS_MS = 60_000;
+
 /** The runner, or why there is none (a content folder that will not parse is a bug to report). */
 export function makeLessonRunner(h: LessonHost): LessonRunner | Error {
   let lessons;
@@ -36,6 +39,7 @@ export function makeLessonRunner(h: LessonHost): LessonRunner | Error {
     return e as Error;
   }
   const progress = new Progress(progressFile());
+  let caps: { at: number; value: Promise<Capabilities> } | undefined;
   return new LessonRunner({
     lessons, progress, lang: pickLang(h.session.lang), plain: h.plain, columns: h.columns,
     print: (kind, text) => h.print(kind, text),
@@ -46,7 +50,15 @@ export function makeLessonRunner(h: LessonHost): LessonRunner | Error {
       const url = offlineRegistries(h.session.dataRoot)[0];
       return url ? { registry: url.replace(/^https?:\/\//, '') } : ({} as Record<string, string>);
     },
-    capabilities: () => capabilities(h),
+    capabilities: () => {
+      // Asked once in a while, not at every `lessons`: each asking is a request in the api diagram.
+      if (!caps || Date.now() - caps.at > CAPS_MS) caps = { at: Date.now(), value: capabilities(h) };
+      const asked = caps;
+      asked.value.catch(() => {
+        if (caps === asked) caps = undefined;
+      });
+      return asked.value;
+    },
     remove: (made) => remove(h, made),
     askQuiz: (quiz) => askQuiz(h.session, quiz),
   });

@@ -12,7 +12,7 @@ const bin = path.join(repo, 'bin/skiff.js');
 let root: string;
 
 beforeAll(() => {
-  execFileSync(process.execPath, [path.join(repo, 'scripts/build.mjs')]);
+  execFileSync(process.execPath, [path.join(repo, 'scripts/build.mjs'), '--if-stale']);
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-cli-'));
 });
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));

@@ -45,7 +45,7 @@ function track(idOrName: string): string {
 
 describe.skipIf(!canRunContainers)(`skiff container commands (${needsRoot})`, () => {
   beforeAll(() => {
-    execFileSync(process.execPath, [path.join(repo, 'scripts/build.mjs')]);
+    execFileSync(process.execPath, [path.join(repo, 'scripts/build.mjs'), '--if-stale']);
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-containers-e2e-'));
     expect(skiff(['base']).code).toBe(0);
     // The first container command starts this data root's daemon (and says so on stderr).

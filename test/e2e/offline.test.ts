@@ -24,7 +24,7 @@ function skiff(args: string[]): { code: number; out: string; err: string } {
 
 describe.skipIf(!canRunContainers)(`offline: Docker Hub out of reach (${needsRoot})`, () => {
   beforeAll(() => {
-    execFileSync(process.execPath, [path.join(repo, 'scripts/build.mjs')]);
+    execFileSync(process.execPath, [path.join(repo, 'scripts/build.mjs'), '--if-stale']);
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-offline-'));
   }, 60_000);
 

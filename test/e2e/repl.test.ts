@@ -99,7 +99,7 @@ const count = (screen: string, re: RegExp) => screen.split('\n').filter((l) => r
 
 describe.skipIf(!canRunContainers || !haveTmux || !haveDistribution())(`the REPL in a terminal (${needsRoot}, tmux and docker-registry)`, () => {
   beforeAll(async () => {
-    execFileSync(process.execPath, [path.join(repo, 'scripts/build.mjs')]);
+    execFileSync(process.execPath, [path.join(repo, 'scripts/build.mjs'), '--if-stale']);
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-repl-e2e-'));
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-repl-home-'));
     registry = await startDistribution();

@@ -72,7 +72,7 @@ describe.skipIf(!canRunContainers || !haveTmux)(`run -it in a terminal (${needsR
   let term: Tmux | undefined;
 
   beforeAll(() => {
-    execFileSync(process.execPath, [path.join(repo, 'scripts/build.mjs')]);
+    execFileSync(process.execPath, [path.join(repo, 'scripts/build.mjs'), '--if-stale']);
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-tty-e2e-'));
     expect(skiff('base').code).toBe(0);
     // The first container command starts this data root's daemon (and says so on stderr).

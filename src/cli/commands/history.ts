@@ -1,5 +1,6 @@
 import { shortId } from '../../engine/digest.ts';
-import type { Command } from '../command.ts';
+import type { HttpEngineApi } from '../../client/http.ts';
+import type { Command, CommandContext } from '../command.ts';
 import { ago, ellipsis, humanSize, table } from '../format.ts';
 
 export const history: Command = {
@@ -13,26 +14,47 @@ export const history: Command = {
   ],
   args: { min: 1, max: 1 },
   async run(ctx, { flags, positionals }) {
-    const engine = await ctx.engine();
-    const { image } = await engine.images.resolve(positionals[0]!);
-    const entries = image.config.history?.length ? image.config.history : image.chainIds.map(() => ({ created_by: '', empty_layer: false, created: undefined, comment: undefined }));
-    // Each history entry that made a layer takes the next layer's size; the others are 0B.
-    let layer = 0;
-    const rows = entries.map((h) => {
-      const size = h.empty_layer ? 0 : (image.layerSizes[layer++] ?? 0);
-      return { h, size };
-    }).reverse();
+    const rows = await historyOf(ctx, positionals[0]!);
     const noTrunc = flags['no-trunc'] === true;
+    const id = (r: Row) => (r.id === '<missing>' ? r.id : noTrunc ? r.id : shortId(r.id));
     if (flags.quiet) {
-      ctx.out.write(rows.map((_, i) => (i === 0 ? (noTrunc ? image.id : shortId(image.id)) : '<missing>') + '\n').join(''));
+      ctx.out.write(rows.map((r) => `${id(r)}\n`).join(''));
       return;
     }
-    ctx.out.write(table(['IMAGE', 'CREATED', 'CREATED BY', 'SIZE', 'COMMENT'], rows.map(({ h, size }, i) => [
-      i === 0 ? (noTrunc ? image.id : shortId(image.id)) : '<missing>',
-      ago(h.created),
-      noTrunc ? (h.created_by ?? '') : ellipsis((h.created_by ?? '').replace(/\s+/g, ' '), 45),
-      humanSize(size),
-      h.comment ?? '',
+    ctx.out.write(table(['IMAGE', 'CREATED', 'CREATED BY', 'SIZE', 'COMMENT'], rows.map((r) => [
+      id(r),
+      ago(r.created),
+      noTrunc ? r.createdBy : ellipsis(r.createdBy.replace(/\s+/g, ' '), 45),
+      humanSize(r.size),
+      r.comment,
     ])));
   },
 };
+
+interface Row {
+  id: string;
+  created?: string;
+  createdBy: string;
+  size: number;
+  comment: string;
+}
+
+/** Newest first: from the daemon (GET /images/NAME/history), as `docker history` asks; with no
+ *  daemon, from the store — each history entry that made a layer takes the next layer's size. */
+async function historyOf(ctx: CommandContext, name: string): Promise<Row[]> {
+  const api = await ctx.api().catch(() => undefined);
+  const daemon = api && api.kind !== 'skiff-local' ? (api as Partial<Pick<HttpEngineApi, 'imageHistory'>>) : undefined;
+  if (daemon?.imageHistory) {
+    return (await daemon.imageHistory(name)).map((h) => ({
+      id: h.Id, ...(h.Created > 0 ? { created: new Date(h.Created * 1000).toISOString() } : {}), createdBy: h.CreatedBy, size: h.Size, comment: h.Comment,
+    }));
+  }
+  const engine = await ctx.engine();
+  const { image } = await engine.images.resolve(name);
+  const entries = image.config.history?.length ? image.config.history : image.chainIds.map(() => ({ created_by: '', empty_layer: false, created: undefined, comment: undefined }));
+  let layer = 0;
+  const rows = entries.map((h) => ({ h, size: h.empty_layer ? 0 : (image.layerSizes[layer++] ?? 0) })).reverse();
+  return rows.map(({ h, size }, i) => ({
+    id: i === 0 ? image.id : '<missing>', ...(h.created ? { created: h.created } : {}), createdBy: h.created_by ?? '', size, comment: h.comment ?? '',
+  }));
+}

@@ -1,5 +1,6 @@
 import { isSkiffError, SkiffError } from '../../engine/errors.ts';
 import { imageInspectView } from '../../engine/image/inspect.ts';
+import type { HttpEngineApi } from '../../client/http.ts';
 import type { Command, CommandContext } from '../command.ts';
 
 type ObjectType = 'container' | 'image';
@@ -19,8 +20,12 @@ async function inspectOne(ctx: CommandContext, name: string, type: ObjectType | 
       if (type === 'container' || !(isSkiffError(e, 'CONTAINER_NOT_FOUND') || NO_RUNTIME.some((c) => isSkiffError(e, c)))) throw e;
     }
   }
-  const engine = await ctx.engine();
   try {
+    // The daemon's view (GET /images/NAME/json), as `docker inspect` asks; with no daemon, the store's.
+    const api = await ctx.api().catch(() => undefined);
+    const daemon = api && api.kind !== 'skiff-local' ? (api as Partial<Pick<HttpEngineApi, 'imageInspect'>>) : undefined;
+    if (daemon?.imageInspect) return await daemon.imageInspect(name);
+    const engine = await ctx.engine();
     const { image } = await engine.images.resolve(name);
     return imageInspectView(image, engine.store.root, image.chainIds.map((c) => engine.store.layers.diffDir(c)));
   } catch (e) {

@@ -115,6 +115,11 @@ describe('checks over recorded runs', () => {
     expect(hintOf('ran image=busybox', f)).toMatch(/^ran.image: fixture-volume ran 127.0.0.1:38711\/learn\/tools:1, and this step wants busybox/);
   });
 
+  it('run pulled the missing image first: the recording pulled, then created', () => {
+    expect(check('ran image={registry}/learn/tools:1 pulled=true', facts(events('run-volume')))).toEqual({ ok: true });
+    expect(hintOf('ran pulled=true', facts(events('exec')))).toMatch(/^ran.not-pulled: fixture-exec was created from an image already in the store/);
+  });
+
   it('a volume a container used: mounted, and not yet used again after a removal', () => {
     const f = facts(events('run-volume'));
     expect(check('ran volume=greetings exit=0', f)).toEqual({ ok: true });
@@ -151,6 +156,20 @@ describe('checks over recorded runs', () => {
     expect(check('api path=/containers/json method=GET', f)).toEqual({ ok: true });
     expect(check('api path=/containers', f)).toEqual({ ok: true });
     expect(hintOf('api path=/build', f)).toMatch(/^api.none:/);
+  });
+
+  it('a step counts the pulls begun since it opened', () => {
+    const f = facts(events('pull-token'));
+    f.stepStart = f.seq; // the next step opens
+    expect(hintOf('handshake', f)).toMatch(/^handshake.no-pull:/);
+    expect(hintOf('pull ref={registry}/learn/busybox:1', f)).toMatch(/^pull.none:/);
+  });
+
+  it('the hint is about the container made last, or the last one of the name asked', () => {
+    const f = facts(events('run-oom'), events('exec'));
+    expect(check('ran memory=32m oom=true', f)).toEqual({ ok: true });
+    expect(hintOf('ran memory=64m', f)).toMatch(/^ran.no-memory: You ran fixture-exec without -m/);
+    expect(hintOf('ran name=fixture-oom memory=64m', f)).toMatch(/^ran.memory: fixture-oom had a memory limit of 32m/);
   });
 
   it('nothing ran yet: the run above is what to do', () => {
