@@ -26,6 +26,9 @@ export interface CommandContext {
   signal: AbortSignal;
   /** Insecure (plain HTTP) registries allowed besides loopback ones. */
   insecureRegistries: string[];
+  /** -H / SKIFF_HOST / DOCKER_HOST named the daemon: when it cannot be reached, that is the error
+   *  (no falling back to the local store). */
+  daemonNamed?: boolean;
   /** --trace: each registry exchange is printed as it happens (so a pull is made in this process). */
   trace?: boolean;
   /** Read standard input (for `import -`). */

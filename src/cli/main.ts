@@ -129,7 +129,7 @@ export async function runCommand(s: Session, words: string[], signal: AbortSigna
       return 1;
     }
     const ctx: CommandContext = {
-      engine: engineOf(s), api: apiOf(s), out: s.out, err: s.err, signal, insecureRegistries: s.insecureRegistries, trace: s.trace, stdin: s.stdin,
+      engine: engineOf(s), api: apiOf(s), out: s.out, err: s.err, signal, insecureRegistries: s.insecureRegistries, trace: s.trace, daemonNamed: s.host !== undefined, stdin: s.stdin,
       ...(s.terminal ? { terminal: s.terminal } : process.stdin.isTTY && process.stdout.isTTY ? { terminal: { stdin: process.stdin, stdout: process.stdout } } : {}),
     };
     return (await command.run(ctx, args)) ?? 0;

@@ -52,11 +52,12 @@ export class PullProgress {
 }
 
 /**
- * A pull's progress from Docker's JSON messages (a daemon's POST /images/create): a line per
+ * A pull's or a push's progress from Docker's JSON messages (a daemon's POST /images/create or
+ * /images/NAME/push): a line per
  * layer, redrawn in place on a terminal (as `docker pull` draws them), one line per change of
  * phase otherwise; the lines without a layer (Pulling from, Digest, Status) as they come.
  */
-export class JsonPullProgress {
+export class JsonProgress {
   private readonly order: string[] = [];
   private readonly lines = new Map<string, string>();
   private readonly statuses = new Map<string, string>();
@@ -73,7 +74,7 @@ export class JsonPullProgress {
       return;
     }
     const d = m.progressDetail;
-    const amount = m.status === 'Downloading' && d?.total ? ` ${this.out.columns >= 100 ? bar(d.current ?? 0, d.total) + ' ' : ''}${humanSize(d.current ?? 0)}/${humanSize(d.total)}` : '';
+    const amount = (m.status === 'Downloading' || m.status === 'Pushing') && d?.total ? ` ${this.out.columns >= 100 ? bar(d.current ?? 0, d.total) + ' ' : ''}${humanSize(d.current ?? 0)}/${humanSize(d.total)}` : '';
     if (!this.lines.has(m.id)) this.order.push(m.id);
     this.lines.set(m.id, `${m.id}: ${m.status}${amount}`);
     const before = this.statuses.get(m.id);

@@ -88,6 +88,14 @@ function connectError(e: unknown, url: string): unknown {
   return e;
 }
 
+/** GET /system/df, the parts `system df` shows. */
+export interface SystemDf {
+  LayersSize: number;
+  Images: { Id: string; RepoTags: string[] | null; Size: number; SharedSize: number; Containers: number }[];
+  Containers: { Id: string; State: string; SizeRw?: number }[];
+  Volumes: { Name: string; UsageData?: { Size: number; RefCount: number } }[];
+}
+
 export class HttpEngineApi implements EngineApi {
   readonly kind: 'skiff-daemon' | 'docker';
   readonly url: string;
@@ -378,12 +386,47 @@ export class HttpEngineApi implements EngineApi {
     return this.json('DELETE', `/images/${name}${query({ force: opts.force })}`);
   }
 
-  volumeCreate(name?: string, labels?: Record<string, string>): Promise<{ Name: string; Mountpoint: string; Driver: string }> {
-    return this.json('POST', '/volumes/create', { body: { ...(name ? { Name: name } : {}), ...(labels ? { Labels: labels } : {}) } });
+  /** POST /images/NAME/tag?repo=&tag=: the target split as the docker CLI splits it. */
+  async imageTag(name: string, repo: string, tag: string | undefined): Promise<void> {
+    await this.send('POST', `/images/${name}/tag${query({ repo, tag })}`);
   }
 
-  async volumeList(): Promise<{ Name: string; Mountpoint: string }[]> {
-    return (await this.json<{ Volumes: { Name: string; Mountpoint: string }[] | null }>('GET', '/volumes')).Volumes ?? [];
+  /** POST /images/prune: dangling ones, or (all) every image no container uses. */
+  async imagePrune(all: boolean): Promise<{ deleted: string[]; reclaimed: number }> {
+    const r = await this.json<{ ImagesDeleted: ({ Deleted?: string; Untagged?: string })[] | null; SpaceReclaimed: number }>('POST', `/images/prune${query({ filters: all ? JSON.stringify({ dangling: ['false'] }) : undefined })}`);
+    return { deleted: (r.ImagesDeleted ?? []).flatMap((d) => (d.Deleted ? [d.Deleted] : [])), reclaimed: r.SpaceReclaimed };
+  }
+
+  /** Pushes, yielding Docker's progress messages; an `error` message in the stream is thrown. */
+  async *imagePush(name: string, opts: { tag?: string; registryAuth?: string; signal?: AbortSignal } = {}): AsyncGenerator<{ status?: string; id?: string; progressDetail?: { current?: number; total?: number } }> {
+    // The daemon wants the header even without credentials (dockerd answers 400 without it).
+    const headers = { 'x-registry-auth': opts.registryAuth ?? Buffer.from('{}').toString('base64url') };
+    for await (const m of this.lines<{ status?: string; id?: string; error?: string; errorDetail?: { message: string } }>('POST', `/images/${name}/push${query({ tag: opts.tag })}`, { headers, ...(opts.signal ? { signal: opts.signal } : {}) })) {
+      if (m.error) throw new SkiffError('REGISTRY_ERROR', m.errorDetail?.message ?? m.error);
+      yield m;
+    }
+  }
+
+  /** GET /system/df. */
+  systemDf(): Promise<SystemDf> {
+    return this.json('GET', '/system/df');
+  }
+
+  volumeCreate(name?: string, labels?: Record<string, string>, driver?: string): Promise<{ Name: string; Mountpoint: string; Driver: string }> {
+    return this.json('POST', '/volumes/create', { body: { ...(name ? { Name: name } : {}), ...(labels ? { Labels: labels } : {}), ...(driver ? { Driver: driver } : {}) } });
+  }
+
+  async volumeList(filters?: Record<string, string[]>): Promise<{ Name: string; Driver: string; Mountpoint: string }[]> {
+    return (await this.json<{ Volumes: { Name: string; Driver: string; Mountpoint: string }[] | null }>('GET', `/volumes${query({ filters: filters && Object.keys(filters).length ? JSON.stringify(filters) : undefined })}`)).Volumes ?? [];
+  }
+
+  volumeInspect(name: string): Promise<Record<string, unknown>> {
+    return this.json('GET', `/volumes/${this.enc(name)}`);
+  }
+
+  async volumePrune(all: boolean): Promise<{ VolumesDeleted: string[]; SpaceReclaimed: number }> {
+    const r = await this.json<{ VolumesDeleted: string[] | null; SpaceReclaimed: number }>('POST', `/volumes/prune${query({ filters: all ? JSON.stringify({ all: ['true'] }) : undefined })}`);
+    return { VolumesDeleted: r.VolumesDeleted ?? [], SpaceReclaimed: r.SpaceReclaimed };
   }
 
   async volumeRemove(name: string, opts: { force?: boolean } = {}): Promise<void> {

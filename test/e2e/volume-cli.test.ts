@@ -1,30 +1,46 @@
 // `skiff volume ...` as a user runs it: the bundled CLI in a child process, Docker's output shapes
-// and exit codes, volumes kept under --data-root. Needs no root: volumes are plain directories.
+// and exit codes, volumes kept under --data-root. Twice: with the engine in the command's own
+// process (SKIFF_NO_DAEMON: needs no root, volumes are plain directories), and asking the daemon
+// (the Engine API's /volumes endpoints, as the docker CLI asks them: root starts the daemon).
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isRoot } from '../helpers/runtime.ts';
+import { stopDaemonOf } from '../helpers/skiffd.ts';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const bin = path.join(repo, 'bin/skiff.js');
-let root: string;
 
-beforeAll(() => {
-  execFileSync(process.execPath, [path.join(repo, 'scripts/build.mjs'), '--if-stale']);
-  root = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-volume-e2e-'));
-});
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+const modes = [
+  { mode: 'in this process', env: { SKIFF_NO_DAEMON: '1' }, skip: false },
+  { mode: 'through the daemon (needs root: it starts the daemon)', env: { SKIFF_NO_DAEMON: '' }, skip: !isRoot },
+];
 
-function skiff(...args: string[]): { code: number; out: string; err: string } {
-  const r = spawnSync(process.execPath, [bin, '--data-root', root, 'volume', ...args], { encoding: 'utf8', input: '', env: { ...process.env, SKIFF_DEBUG: '' } });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
-}
+describe.each(modes)('skiff volume, $mode', ({ env, skip }) => {
+  let root: string;
 
-describe('skiff volume', () => {
+  function skiff(...args: string[]): { code: number; out: string; err: string } {
+    const r = spawnSync(process.execPath, [bin, '--data-root', root, 'volume', ...args], { encoding: 'utf8', input: '', env: { ...process.env, SKIFF_DEBUG: '', ...env } });
+    return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+  }
+
+  beforeAll(() => {
+    execFileSync(process.execPath, [path.join(repo, 'scripts/build.mjs'), '--if-stale']);
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-volume-e2e-'));
+    // The daemon is started first: what the commands print is then theirs alone.
+    if (!env.SKIFF_NO_DAEMON && !skip) spawnSync(process.execPath, [bin, '--data-root', root, 'version'], { env: { ...process.env, ...env }, input: '' });
+  });
+  afterAll(async () => {
+    if (!root) return;
+    if (!env.SKIFF_NO_DAEMON) await stopDaemonOf(root);
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
   let anon: string;
 
-  it('creates named, labelled and anonymous volumes and prints each name', () => {
+  it.skipIf(skip)('creates named, labelled and anonymous volumes and prints each name', () => {
     expect(skiff('create', 'mydata')).toEqual({ code: 0, out: 'mydata\n', err: '' });
     expect(skiff('create', '--name', 'tagged', '--label', 'env=dev')).toEqual({ code: 0, out: 'tagged\n', err: '' });
     const r = skiff('create');
@@ -34,7 +50,7 @@ describe('skiff volume', () => {
     expect(skiff('create', 'mydata').out).toBe('mydata\n'); // exists: returned as it is
   });
 
-  it('lists them in a DRIVER / VOLUME NAME table, sorted, and filters', () => {
+  it.skipIf(skip)('lists them in a DRIVER / VOLUME NAME table, sorted, and filters', () => {
     const lines = skiff('ls').out.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^DRIVER\s+VOLUME NAME$/);
     expect(lines.slice(1).map((l) => l.split(/\s+/))).toEqual([['local', anon], ['local', 'mydata'], ['local', 'tagged']]);
@@ -43,7 +59,7 @@ describe('skiff volume', () => {
     expect(skiff('list', '-q', '-f', 'name=data', '-f', 'dangling=true').out).toBe('mydata\n');
   });
 
-  it('inspects as a JSON array with 4-space indents, or one field with -f', () => {
+  it.skipIf(skip)('inspects as a JSON array with 4-space indents, or one field with -f', () => {
     const r = skiff('inspect', 'tagged');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^\[\n {4}\{\n {8}"CreatedAt": "\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ",\n {8}"Driver": "local",\n {8}"Labels": \{\n {12}"env": "dev"\n {8}\},\n/);
@@ -53,7 +69,7 @@ describe('skiff volume', () => {
     expect(JSON.parse(skiff('inspect', anon).out)[0].Labels).toEqual({ 'com.docker.volume.anonymous': '' });
   });
 
-  it.each([
+  it.skipIf(skip).each([
     [['inspect', 'nope'], 1, '[]\n', /^Error: No such volume: nope \(/],
     [['rm', 'nope'], 1, '', /^Error: No such volume: nope \(/],
     [['create', 'a b'], 1, '', /^Error: create a b: "a b" includes invalid characters for a local volume name, only "\[a-zA-Z0-9\]\[a-zA-Z0-9_.-\]" are allowed \(/],
@@ -70,7 +86,7 @@ describe('skiff volume', () => {
     expect(r.err).not.toMatch(/\n\s+at /);
   });
 
-  it('prunes anonymous volumes only, then with -a the named ones, telling the space reclaimed', () => {
+  it.skipIf(skip)('prunes anonymous volumes only, then with -a the named ones, telling the space reclaimed', () => {
     fs.writeFileSync(path.join(root, 'volumes', anon, '_data', 'blob'), Buffer.alloc(1_200_000));
     expect(skiff('prune', '-f')).toEqual({ code: 0, out: `Deleted Volumes:\n${anon}\n\nTotal reclaimed space: 1.2MB\n`, err: '' });
     expect(skiff('prune', '-f')).toEqual({ code: 0, out: 'Total reclaimed space: 0B\n', err: '' });
@@ -79,7 +95,7 @@ describe('skiff volume', () => {
     expect(skiff('ls', '-q').out).toBe('');
   });
 
-  it('removes volumes by name, printing each; -f forgives a missing one (and prints it, as Docker does)', () => {
+  it.skipIf(skip)('removes volumes by name, printing each; -f forgives a missing one (and prints it, as Docker does)', () => {
     skiff('create', 'r1');
     skiff('create', 'r2');
     expect(skiff('rm', 'r1', 'nope', 'r2')).toMatchObject({ code: 1, out: 'r1\nr2\n' });

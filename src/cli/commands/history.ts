@@ -1,6 +1,6 @@
 import { shortId } from '../../engine/digest.ts';
-import type { HttpEngineApi } from '../../client/http.ts';
 import type { Command, CommandContext } from '../command.ts';
+import { daemonApi } from '../daemon-api.ts';
 import { ago, ellipsis, humanSize, table } from '../format.ts';
 
 export const history: Command = {
@@ -42,9 +42,8 @@ interface Row {
 /** Newest first: from the daemon (GET /images/NAME/history), as `docker history` asks; with no
  *  daemon, from the store — each history entry that made a layer takes the next layer's size. */
 async function historyOf(ctx: CommandContext, name: string): Promise<Row[]> {
-  const api = await ctx.api().catch(() => undefined);
-  const daemon = api && api.kind !== 'skiff-local' ? (api as Partial<Pick<HttpEngineApi, 'imageHistory'>>) : undefined;
-  if (daemon?.imageHistory) {
+  const daemon = await daemonApi(ctx);
+  if (daemon) {
     return (await daemon.imageHistory(name)).map((h) => ({
       id: h.Id, ...(h.Created > 0 ? { created: new Date(h.Created * 1000).toISOString() } : {}), createdBy: h.CreatedBy, size: h.Size, comment: h.Comment,
     }));

@@ -1,7 +1,7 @@
 import { shortId } from '../../engine/digest.ts';
 import { familiarRepository, parseReference } from '../../engine/reference.ts';
-import type { HttpEngineApi } from '../../client/http.ts';
 import type { Command, CommandContext } from '../command.ts';
+import { daemonApi } from '../daemon-api.ts';
 import { ago, humanSize, table } from '../format.ts';
 
 interface Listed {
@@ -14,9 +14,8 @@ interface Listed {
 
 /** From the daemon (GET /images/json), as `docker images` asks; with no daemon, from the store. */
 async function listImages(ctx: CommandContext): Promise<Listed[]> {
-  const api = await ctx.api().catch(() => undefined);
-  const daemon = api && api.kind !== 'skiff-local' ? (api as Partial<Pick<HttpEngineApi, 'imageList'>>) : undefined;
-  if (daemon?.imageList) {
+  const daemon = await daemonApi(ctx);
+  if (daemon) {
     return (await daemon.imageList()).map((i) => ({
       id: i.Id, repoTags: i.RepoTags ?? [], repoDigests: i.RepoDigests ?? [], created: new Date(i.Created * 1000).toISOString(), size: i.Size,
     }));

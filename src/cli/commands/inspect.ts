@@ -1,7 +1,7 @@
 import { isSkiffError, SkiffError } from '../../engine/errors.ts';
 import { imageInspectView } from '../../engine/image/inspect.ts';
-import type { HttpEngineApi } from '../../client/http.ts';
 import type { Command, CommandContext } from '../command.ts';
+import { daemonApi } from '../daemon-api.ts';
 
 type ObjectType = 'container' | 'image';
 
@@ -22,9 +22,8 @@ async function inspectOne(ctx: CommandContext, name: string, type: ObjectType | 
   }
   try {
     // The daemon's view (GET /images/NAME/json), as `docker inspect` asks; with no daemon, the store's.
-    const api = await ctx.api().catch(() => undefined);
-    const daemon = api && api.kind !== 'skiff-local' ? (api as Partial<Pick<HttpEngineApi, 'imageInspect'>>) : undefined;
-    if (daemon?.imageInspect) return await daemon.imageInspect(name);
+    const daemon = await daemonApi(ctx);
+    if (daemon) return await daemon.imageInspect(name);
     const engine = await ctx.engine();
     const { image } = await engine.images.resolve(name);
     return imageInspectView(image, engine.store.root, image.chainIds.map((c) => engine.store.layers.diffDir(c)));

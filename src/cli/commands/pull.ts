@@ -1,12 +1,9 @@
-import type { EngineApi } from '../../client/api.ts';
-import type { HttpEngineApi } from '../../client/http.ts';
 import { familiarString, formatReference, parseReference } from '../../engine/reference.ts';
 import { parsePlatform } from '../../engine/registry/platform.ts';
 import { type Command, str } from '../command.ts';
 import { credentialsFor } from '../credentials.ts';
-import { JsonPullProgress, PullProgress } from '../progress.ts';
-
-type DaemonPull = Pick<HttpEngineApi, 'imagePull'>;
+import { daemonApi } from '../daemon-api.ts';
+import { JsonProgress, PullProgress } from '../progress.ts';
 
 /** Did the user write a tag or digest, or will `latest` be assumed? */
 function namesTagOrDigest(input: string): boolean {
@@ -31,11 +28,10 @@ export const pull: Command = {
     // The client asks, the daemon pulls (as `docker pull` does): the daemon's registry mirrors and
     // its offline registry (Docker Hub images, when Docker Hub cannot be reached) take part. With
     // no daemon — or --trace, --insecure-registry, which concern this process — it pulls here.
-    const api = ctx.trace || ctx.insecureRegistries.length ? undefined : await ctx.api().catch(() => undefined);
-    const daemon = api && api.kind !== 'skiff-local' ? (api as EngineApi & Partial<DaemonPull>) : undefined;
+    const daemon = ctx.trace || ctx.insecureRegistries.length ? undefined : await daemonApi(ctx);
     if (!quiet && !namesTagOrDigest(input)) ctx.out.write('Using default tag: latest\n');
-    if (daemon?.imagePull) {
-      const progress = new JsonPullProgress(ctx.out);
+    if (daemon) {
+      const progress = new JsonProgress(ctx.out);
       const creds = credentialsFor(ref.domain);
       const registryAuth = creds ? Buffer.from(JSON.stringify({ username: creds.username, password: creds.password, serveraddress: ref.domain })).toString('base64url') : undefined;
       for await (const m of daemon.imagePull(formatReference(ref), { ...(registryAuth ? { registryAuth } : {}), ...(str(flags.platform) ? { platform: str(flags.platform)! } : {}), signal: ctx.signal })) {
@@ -44,6 +40,9 @@ export const pull: Command = {
       ctx.out.write(`${formatReference(ref.tag === undefined && ref.digest === undefined ? { ...ref, tag: 'latest' } : ref)}\n`);
       return;
     }
+    // Docker Hub images fall back to the offline registry the data root's daemon serves (when
+    // Docker Hub cannot be reached): make sure that daemon runs. Without one (not root), no fallback.
+    if (!daemon && ref.domain === 'docker.io') await ctx.api().catch(() => undefined);
     const engine = await ctx.engine();
     const shown = familiarString(ref);
     if (!quiet) ctx.out.write(`${ref.digest ?? ref.tag}: Pulling from ${ref.path}\n`);

@@ -1,4 +1,5 @@
-// `skiff push NAME[:TAG]`: sends a local image to its registry, engine-direct like `pull`, printing
+// `skiff push NAME[:TAG]`: the daemon sends a local image to its registry (POST /images/NAME/push);
+// with no daemon, or a client --insecure-registry, this process does. Either way it prints
 // what `docker push` prints — one line per layer, named by the layer's DiffID:
 //   The push refers to repository [127.0.0.1:5000/learner/app]
 //   3f4d90098f5b: Pushed            (or: Layer already exists / Mounted from learner/base)
@@ -10,6 +11,8 @@ import { nameOf } from '../../engine/image/names.ts';
 import { formatReference, parseReference, repositoryName } from '../../engine/reference.ts';
 import type { Command, Output } from '../command.ts';
 import { credentialsFor } from '../credentials.ts';
+import { daemonApi } from '../daemon-api.ts';
+import { JsonProgress } from '../progress.ts';
 import { humanSize } from '../format.ts';
 
 const WORDS: Record<PushPhase, string> = {
@@ -67,9 +70,23 @@ export const push: Command = {
     const input = positionals[0]!;
     const ref = parseReference(input);
     const quiet = flags.quiet === true;
+    const all = flags['all-tags'] === true;
+    const daemon = ctx.insecureRegistries.length ? undefined : await daemonApi(ctx);
+    if (daemon) {
+      // The daemon pushes (as dockerd does): the repository, with the tag, or every tag of it (-a).
+      if (!all && !input.slice(input.lastIndexOf('/') + 1).includes(':') && !quiet) ctx.out.write('Using default tag: latest\n');
+      const progress = new JsonProgress(ctx.out);
+      const creds = credentialsFor(ref.domain);
+      const registryAuth = creds ? Buffer.from(JSON.stringify({ username: creds.username, password: creds.password, serveraddress: ref.domain })).toString('base64url') : undefined;
+      for await (const m of daemon.imagePush(repositoryName(ref), { ...(all ? {} : { tag: ref.tag ?? 'latest' }), ...(registryAuth ? { registryAuth } : {}), signal: ctx.signal })) {
+        if (!quiet) progress.onMessage(m);
+      }
+      if (quiet) ctx.out.write(`${formatReference(ref)}\n`);
+      return;
+    }
     const engine = await ctx.engine();
     let targets = [formatReference(ref)];
-    if (flags['all-tags'] === true) {
+    if (all) {
       const repo = repositoryName(ref);
       targets = (await engine.store.index.entries()).map(nameOf).filter((n): n is string => !!n && !n.includes('@') && repositoryName(parseReference(n)) === repo).sort();
     } else if (!input.slice(input.lastIndexOf('/') + 1).includes(':') && !quiet) ctx.out.write('Using default tag: latest\n');

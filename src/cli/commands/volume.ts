@@ -5,6 +5,7 @@ import { SkiffError } from '../../engine/errors.ts';
 import { parseFilterFlags } from '../../engine/volumes/filters.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { humanSize, table } from '../format.ts';
+import { daemonApi } from '../daemon-api.ts';
 import { commandGroup, engineCall } from './group.ts';
 import { applyFormat } from './inspect.ts';
 
@@ -39,6 +40,36 @@ export async function confirm(ctx: CommandContext, question: string): Promise<bo
   }
 }
 
+/** What the volume commands do, by the daemon (as the docker CLI asks it) or on the store itself. */
+interface VolumeOps {
+  create(name: string | undefined, labels: Record<string, string>, driver: string | undefined): Promise<{ Name: string }>;
+  list(filters: Record<string, string[]>): Promise<{ Name: string; Driver: string }[]>;
+  inspect(name: string): Promise<object>;
+  remove(name: string, force: boolean): Promise<void>;
+  prune(all: boolean): Promise<{ VolumesDeleted: string[]; SpaceReclaimed: number }>;
+}
+
+async function volumeOps(ctx: CommandContext): Promise<VolumeOps> {
+  const daemon = await daemonApi(ctx);
+  if (daemon) {
+    return {
+      create: (name, labels, driver) => daemon.volumeCreate(name, labels, driver),
+      list: (filters) => daemon.volumeList(filters),
+      inspect: (name) => daemon.volumeInspect(name),
+      remove: (name, force) => daemon.volumeRemove(name, { force }),
+      prune: (all) => daemon.volumePrune(all),
+    };
+  }
+  const volumes = (await ctx.engine()).volumes;
+  return {
+    create: (name, labels, driver) => volumes.create(name, { labels, ...(driver ? { driver } : {}) }),
+    list: (filters) => volumes.list({ filters }),
+    inspect: (name) => volumes.inspect(name),
+    remove: (name, force) => volumes.remove(name, { force }),
+    prune: (all) => volumes.prune({ all }),
+  };
+}
+
 const create: Command = {
   name: 'volume create',
   usage: '[OPTIONS] [VOLUME]',
@@ -55,12 +86,9 @@ const create: Command = {
     if (flagName !== undefined && argName !== undefined && flagName !== argName) {
       throw new SkiffError('USAGE', 'conflicting options: either specify --name or provide positional arg, not both', `skiff volume create ${argName}`);
     }
-    const engine = await ctx.engine();
     return engineCall(ctx, async () => {
-      const v = await engine.volumes.create(flagName ?? argName, {
-        labels: parseLabels((flags.label as string[] | undefined) ?? []),
-        ...(typeof flags.driver === 'string' ? { driver: flags.driver } : {}),
-      });
+      const ops = await volumeOps(ctx);
+      const v = await ops.create(flagName ?? argName, parseLabels((flags.label as string[] | undefined) ?? []), typeof flags.driver === 'string' ? flags.driver : undefined);
       ctx.out.write(`${v.Name}\n`);
     });
   },
@@ -78,9 +106,8 @@ const ls: Command = {
   args: { min: 0, max: 0 },
   async run(ctx, { flags }) {
     const filters = parseFilterFlags((flags.filter as string[] | undefined) ?? []);
-    const engine = await ctx.engine();
     return engineCall(ctx, async () => {
-      const volumes = await engine.volumes.list({ filters });
+      const volumes = await (await volumeOps(ctx)).list(filters);
       if (flags.quiet) ctx.out.write(volumes.map((v) => `${v.Name}\n`).join(''));
       else ctx.out.write(table(['DRIVER', 'VOLUME NAME'], volumes.map((v) => [v.Driver, v.Name])));
     });
@@ -94,11 +121,11 @@ const inspect: Command = {
   flags: [{ name: 'format', short: 'f', kind: 'string', help: 'Print one field, e.g. {{.Mountpoint}}', placeholder: 'template' }],
   args: { min: 1 },
   async run(ctx, { flags, positionals }) {
-    const engine = await ctx.engine();
+    const ops = await volumeOps(ctx);
     const views: object[] = [];
     let failed = false;
     for (const name of positionals) {
-      failed = (await engineCall(ctx, async () => void views.push(await engine.volumes.inspect(name)))) !== 0 || failed;
+      failed = (await engineCall(ctx, async () => void views.push(await ops.inspect(name)))) !== 0 || failed;
     }
     if (typeof flags.format === 'string') {
       for (const v of views) ctx.out.write(applyFormat(flags.format, v) + '\n');
@@ -117,11 +144,11 @@ const rm: Command = {
   flags: [{ name: 'force', short: 'f', kind: 'bool', help: 'Do not complain about volumes that do not exist' }],
   args: { min: 1 },
   async run(ctx, { flags, positionals }) {
-    const engine = await ctx.engine();
+    const ops = await volumeOps(ctx);
     let failed = false;
     for (const name of positionals) {
       const code = await engineCall(ctx, async () => {
-        await engine.volumes.remove(name, { force: flags.force === true });
+        await ops.remove(name, flags.force === true);
         ctx.out.write(`${name}\n`);
       });
       failed = code !== 0 || failed;
@@ -152,9 +179,8 @@ const prune: Command = {
         return 0;
       }
     }
-    const engine = await ctx.engine();
     return engineCall(ctx, async () => {
-      const r = await engine.volumes.prune({ all });
+      const r = await (await volumeOps(ctx)).prune(all);
       if (r.VolumesDeleted.length > 0) ctx.out.write(`Deleted Volumes:\n${r.VolumesDeleted.map((n) => `${n}\n`).join('')}\n`);
       ctx.out.write(`Total reclaimed space: ${humanSize(r.SpaceReclaimed)}\n`);
     });

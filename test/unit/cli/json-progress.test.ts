@@ -1,7 +1,7 @@
 // A daemon's pull progress (Docker's JSON messages) as `pull` prints it: on a terminal one line
 // per layer, redrawn in place; in a pipe one line per change of phase; the rest as it comes.
 import { describe, expect, it } from 'vitest';
-import { JsonPullProgress } from '../../../src/cli/progress.ts';
+import { JsonProgress } from '../../../src/cli/progress.ts';
 
 const messages = [
   { status: 'Pulling from library/busybox', id: 'latest' },
@@ -18,10 +18,10 @@ function output(isTTY: boolean) {
   return { out: { isTTY, columns: 80, write: (s: string | Uint8Array) => void (text += String(s)) }, text: () => text };
 }
 
-describe('JsonPullProgress', () => {
+describe('JsonProgress', () => {
   it('in a pipe: a line per phase of each layer, and the status lines', () => {
     const o = output(false);
-    const p = new JsonPullProgress(o.out);
+    const p = new JsonProgress(o.out);
     for (const m of messages) p.onMessage(m);
     expect(o.text()).toBe([
       'latest: Pulling from library/busybox',
@@ -36,7 +36,7 @@ describe('JsonPullProgress', () => {
 
   it('on a terminal: the layer line is drawn again in place, with the amount', () => {
     const o = output(true);
-    const p = new JsonPullProgress(o.out);
+    const p = new JsonProgress(o.out);
     for (const m of messages.slice(0, 3)) p.onMessage(m);
     expect(o.text()).toContain('\r\x1b[2K3f4d90098f5b: Downloading 1.02kB/2.05kB\n');
     p.onMessage(messages[4]!);
