@@ -59,3 +59,20 @@ describe.skipIf(!isRoot)('version and info against the daemon (needs root: the c
     expect(r.err).toMatch(/no daemon to ask.*SKIFF_NO_DAEMON/i);
   });
 });
+
+describe('a daemon named with -H that does not answer', () => {
+  it('is the error, in one line: nothing falls back to the local store', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'skiff-noconn-'));
+    try {
+      for (const args of [['images'], ['volume', 'ls'], ['system', 'df'], ['tag', 'a', 'b']]) {
+        const r = spawnSync(process.execPath, [bin, '--data-root', path.join(dir, 'root'), '-H', `unix://${dir}/none.sock`, ...args], { encoding: 'utf8', input: '', timeout: 30_000 });
+        expect(r.status, args.join(' ')).toBe(1);
+        expect(r.stderr).toMatch(/^Error: Cannot connect to the daemon at unix:\/\/.*none\.sock/);
+        expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      }
+      expect(fs.existsSync(path.join(dir, 'root'))).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
