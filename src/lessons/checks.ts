@@ -43,6 +43,7 @@ export type Check =
   | { kind: 'changed'; container: string; path: string; change?: 'A' | 'C' | 'D' }
   | { kind: 'volume' | 'no-volume' | 'volume-kept'; name: string }
   | { kind: 'network' | 'no-network'; name: string }
+  | { kind: 'registry' | 'no-registry'; addr: string }
   | { kind: 'built'; ref: string; cached?: boolean }
   | { kind: 'committed'; ref?: string }
   | { kind: 'pushed'; ref: string };
@@ -54,6 +55,8 @@ export interface Snapshot {
   containers?: { id: string; name: string; state: string }[];
   volumes?: string[];
   networks?: string[];
+  /** Registries that answered GET /v2/ (by host:port), and those that did not. */
+  registries?: Record<string, boolean>;
   /** A container's `diff` by the name the check gave; null: no such container. */
   changes?: Record<string, { path: string; kind: 'A' | 'C' | 'D' }[] | null>;
 }
@@ -64,6 +67,7 @@ export interface Needs {
   volumes?: boolean;
   networks?: boolean;
   changes?: string[];
+  registries?: string[];
 }
 
 /** Why a check does not hold: a hint code and what fills it in (hints.ts). */
@@ -92,6 +96,8 @@ const KEYS: Record<Check['kind'], string[]> = {
   'volume-kept': ['name'],
   network: ['name'],
   'no-network': ['name'],
+  registry: ['addr'],
+  'no-registry': ['addr'],
   built: ['ref', 'cached'],
   committed: ['ref'],
   pushed: ['ref'],
@@ -100,7 +106,7 @@ const KEYS: Record<Check['kind'], string[]> = {
 const REQUIRED: Partial<Record<Check['kind'], string[]>> = {
   api: ['path'], image: ['ref'], 'no-image': ['ref'], pull: ['ref'], container: ['name', 'state'], exec: ['container'],
   signal: ['container', 'action'], changed: ['container', 'path'], volume: ['name'], 'no-volume': ['name'], 'volume-kept': ['name'],
-  network: ['name'], 'no-network': ['name'], built: ['ref'], pushed: ['ref'],
+  network: ['name'], 'no-network': ['name'], registry: ['addr'], 'no-registry': ['addr'], built: ['ref'], pushed: ['ref'],
 };
 
 /** `name key=value key="a value"` → its words. */
@@ -210,6 +216,9 @@ export function parseCheck(line: string): Check {
     case 'network':
     case 'no-network':
       return { kind, name: args.name! };
+    case 'registry':
+    case 'no-registry':
+      return { kind, addr: args.addr! };
     case 'built':
       return { kind, ref: args.ref!, ...(args.cached ? { cached: bool('cached', args.cached) } : {}) };
     case 'committed':
@@ -243,6 +252,7 @@ export function needsOf(checks: Check[], vars: Vars): Needs {
     if (c.kind === 'volume' || c.kind === 'no-volume') n.volumes = true;
     if (c.kind === 'network' || c.kind === 'no-network') n.networks = true;
     if (c.kind === 'changed') (n.changes ??= []).push(fill(c.container, vars));
+    if (c.kind === 'registry' || c.kind === 'no-registry') (n.registries ??= []).push(fill(c.addr, vars));
   }
   return n;
 }
@@ -430,6 +440,14 @@ export function evaluate(check: Check, facts: Facts, snap: Snapshot, vars: Vars 
     case 'no-network': {
       const name = fill(check.name, vars);
       return snap.networks?.includes(name) ? no('network.present', { name }) : yes;
+    }
+    case 'registry': {
+      const addr = fill(check.addr, vars);
+      return snap.registries?.[addr] ? yes : no('registry.down', { addr });
+    }
+    case 'no-registry': {
+      const addr = fill(check.addr, vars);
+      return snap.registries?.[addr] ? no('registry.up', { addr }) : yes;
     }
     case 'built': {
       const ref = normalRef(fill(check.ref, vars));

@@ -93,6 +93,15 @@ async function snapshot(h: LessonHost, needs: Needs): Promise<Snapshot> {
       (snap.changes ??= {})[name] = list ? list.map((c) => ({ path: c.Path, kind: KIND[c.Kind] ?? 'C' })) : null;
     }));
   }
+  for (const addr of needs.registries ?? []) {
+    jobs.push(fetch(`http://${addr}/v2/`, { signal: AbortSignal.timeout(2000) }).then((r) => {
+      void r.body?.cancel();
+      // 200, or 401 with a challenge: a registry speaks there.
+      (snap.registries ??= {})[addr] = r.status === 200 || r.status === 401;
+    }, () => {
+      (snap.registries ??= {})[addr] = false;
+    }));
+  }
   await Promise.all(jobs);
   return snap;
 }

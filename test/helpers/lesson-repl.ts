@@ -415,6 +415,8 @@ export class LessonRepl {
       if (ids.length) this.cli('rm', '-f', '-v', ...ids);
     }
     await stopDaemonOf(this.root);
+    // A registry a lesson started in the background (registry serve -d) and did not stop.
+    if (fs.existsSync(path.join(this.root, 'registry', 'serve.pid'))) this.cli('registry', 'stop');
     // Nothing may still be mounted under the temp folder before it goes (a bind mount of a host folder!).
     const mounted = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m.startsWith(this.tmp));
     if (mounted.length) throw new Error(`still mounted under ${this.tmp}, left in place:\n${mounted.join('\n')}`);
