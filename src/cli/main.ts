@@ -50,6 +50,8 @@ export interface Session {
   plain?: boolean;
   /** --lang: the lessons' language (en, zh); unset: from the locale. */
   lang?: string;
+  /** Told when the engine is opened in this process (the REPL follows its events from then). */
+  onEngine?: (engine: Engine) => void;
   /** The user's terminal as the commands get it (the REPL's can be taken from it, Terminal.take). */
   terminal?: Terminal;
 }
@@ -66,6 +68,7 @@ function engineOf(s: Session): () => Promise<Engine> {
         const line = traceLine(e);
         if (line) s.err.write(`${line}\n`);
       });
+      s.onEngine?.(engine);
       return engine;
     });
     return s.engine;

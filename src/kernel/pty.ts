@@ -18,6 +18,7 @@ interface PtyFns {
   ptsname_r: (fd: number, buf: Buffer, len: number) => number;
   ioctl: (fd: number, req: number, arg: Buffer) => number;
   close: (fd: number) => number;
+  fcntl: (fd: number, cmd: number, arg: number) => number;
 }
 let fns: PtyFns | undefined;
 
@@ -30,6 +31,7 @@ function load(): PtyFns {
     ptsname_r: l.func('int ptsname_r(int fd, _Out_ char *buf, size_t len)'),
     ioctl: l.func('int ioctl(int fd, unsigned long request, void *arg)'),
     close: l.func('int close(int fd)'),
+    fcntl: l.func('int fcntl(int fd, int cmd, int arg)'),
   };
   return fns;
 }
@@ -75,6 +77,13 @@ export function ptySize(fd: number): { rows: number; cols: number } {
 
 export function closeFd(fd: number): void {
   load().close(fd);
+}
+
+const F_DUPFD_CLOEXEC = 1030;
+
+/** Another descriptor of the same open file (close-on-exec): a stream may own it and close it. */
+export function dupFd(fd: number): number {
+  return check(load().fcntl(fd, F_DUPFD_CLOEXEC, 0), 'fcntl(F_DUPFD_CLOEXEC)');
 }
 
 /**

@@ -4,6 +4,7 @@
 // (@inquirer/prompts, while the Ink app lets go of it, as for `run -it`), and the status line.
 import type { Session } from '../cli/main.ts';
 import type { EngineApi } from '../client/api.ts';
+import { HttpEngineApi } from '../client/http.ts';
 import type { Engine } from '../engine/engine.ts';
 import { offlineRegistries } from '../engine/image/offline.ts';
 import type { Needs, Snapshot } from '../lessons/checks.ts';
@@ -67,14 +68,16 @@ export function makeLessonRunner(h: LessonHost): LessonRunner | Error {
 async function snapshot(h: LessonHost, needs: Needs): Promise<Snapshot> {
   const snap: Snapshot = {};
   const jobs: Promise<void>[] = [];
+  // Asked of the daemon, as `images` and `volume ls` ask it; of the engine in this process without one.
   if (needs.images) {
-    jobs.push(h.engine().then(async (e) => {
-      snap.images = (await e.images.list()).flatMap((i) => i.repoTags).map(normalRef);
+    jobs.push(h.api().then(async (api) => {
+      const tags = api instanceof HttpEngineApi ? (await api.imageList()).flatMap((i) => i.RepoTags ?? []) : (await (await h.engine()).images.list()).flatMap((i) => i.repoTags);
+      snap.images = tags.filter((t) => t !== '<none>:<none>').map(normalRef);
     }));
   }
   if (needs.volumes) {
-    jobs.push(h.engine().then(async (e) => {
-      snap.volumes = (await e.volumes.list()).map((v) => v.Name);
+    jobs.push(h.api().then(async (api) => {
+      snap.volumes = (api instanceof HttpEngineApi ? await api.volumeList() : await (await h.engine()).volumes.list()).map((v) => v.Name);
     }));
   }
   if (needs.containers) {
@@ -123,9 +126,11 @@ async function remove(h: LessonHost, made: Made): Promise<number> {
     for (const id of made.containers) await count(api.containerRemove(id, { force: true, volumes: true }));
   }
   if (made.images.length || made.volumes.length) {
-    const engine = await h.engine();
-    for (const ref of made.images) await count(engine.images.remove(ref, { force: true }));
-    for (const name of made.volumes) await count(engine.volumes.remove(name, { force: true }));
+    const api = await h.api();
+    const daemon = api instanceof HttpEngineApi ? api : undefined;
+    const engine = daemon ? undefined : await h.engine();
+    for (const ref of made.images) await count(daemon ? daemon.imageRemove(ref, { force: true }) : engine!.images.remove(ref, { force: true }));
+    for (const name of made.volumes) await count(daemon ? daemon.volumeRemove(name, { force: true }) : engine!.volumes.remove(name, { force: true }));
   }
   if (made.networks.length) {
     const api = await h.api();

@@ -7,6 +7,7 @@ import type { Output } from '../cli/command.ts';
 import { lookup } from '../cli/commands/index.ts';
 import type { Session } from '../cli/main.ts';
 import type { EngineApi } from '../client/api.ts';
+import { HttpEngineApi } from '../client/http.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { EngineEvent } from '../engine/events.ts';
 import { describeError } from '../engine/errors.ts';
@@ -71,10 +72,19 @@ export class Shell implements ShellControl {
     this.err = sink('err');
     d.session.out = this.out;
     d.session.err = this.err;
+    // Names to complete, asked of the daemon as any client asks (the engine in this process only without one).
     this.sources = new CachedSources({
-      images: async () => (await (await d.engine()).images.list()).flatMap((i) => i.repoTags),
+      images: async () => {
+        const api = await d.api();
+        if (api instanceof HttpEngineApi) return (await api.imageList()).flatMap((i) => i.RepoTags ?? []).filter((t) => t !== '<none>:<none>');
+        return (await (await d.engine()).images.list()).flatMap((i) => i.repoTags);
+      },
       containers: async () => (await (await d.api()).containerList({ all: true })).flatMap((c) => c.Names.map((n) => n.replace(/^\//, ''))),
-      volumes: async () => (await (await d.engine()).volumes.list()).map((v) => v.Name),
+      volumes: async () => {
+        const api = await d.api();
+        if (api instanceof HttpEngineApi) return (await api.volumeList()).map((v) => v.Name);
+        return (await (await d.engine()).volumes.list()).map((v) => v.Name);
+      },
     });
     this.diagrams = new Diagrams({ store: this.store, engine: d.engine, columns: d.columns, draw: d.drawPanel });
     const runner = makeLessonRunner({
@@ -280,12 +290,18 @@ export class Shell implements ShellControl {
     if (api.kind === 'skiff-daemon') void this.followTrace(api);
   }
 
-  /** The engine this process opens for image commands: its events (a `pull`) feed the diagrams. */
+  /**
+   * The engine this process opens when a command needs it (`import`, `base`, a `--trace` pull, or
+   * every command with no daemon): its events feed the diagrams and the lessons. Not opened for
+   * that alone: a REPL talking to a daemon (maybe Docker's, elsewhere) leaves the local store be.
+   */
   private followEngine(): void {
-    this.d.engine().then((engine) => {
-      if (this.closing.signal.aborted) return;
+    const follow = (engine: Engine) => {
+      if (this.closing.signal.aborted || this.offEngine) return;
       this.offEngine = engine.events.on((e) => this.onEngineEvent(e));
-    }, () => {
+    };
+    this.d.session.onEngine = follow;
+    this.d.session.engine?.then(follow, () => {
       this.d.session.engine = undefined; // not now (no store yet, not root): the next command tries again
     });
   }

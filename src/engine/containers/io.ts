@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type net from 'node:net';
 import type tty from 'node:tty';
-import { masterStream, openPty, resizePty } from '../../kernel/pty.ts';
+import { closeFd, dupFd, masterStream, openPty, resizePty } from '../../kernel/pty.ts';
 import { FifoReader, mkfifo, writeFifo } from '../runtime/fifo.ts';
 import type { ProcessSpec } from '../runtime/protocol.ts';
 import { LogWriter, type StreamName } from './logs.ts';
@@ -29,6 +29,7 @@ export class ContainerIO {
   private readonly log?: LogWriter;
   private readers: FifoReader[] = [];
   private master?: { fd: number; stream: tty.ReadStream; ended: Promise<void> };
+  private masterClosed = false;
   private stdinSock?: net.Socket;
   private finished?: Promise<void>;
   private isStarted = false;
@@ -44,15 +45,27 @@ export class ContainerIO {
     if (opts.log) this.log = new LogWriter(opts.log);
     if (opts.tty) {
       const pty = opts.master !== undefined ? { master: opts.master, slave: '' } : openPty(opts.size);
-      const stream = masterStream(pty.master);
-      const ended = new Promise<void>((resolve) => {
+      // The stream reads a copy of the master's descriptor (and closes it when it ends); the
+      // master itself stays ours until finish().
+      let reopened = 0;
+      let resolveEnded: () => void = () => {};
+      const ended = new Promise<void>((resolve) => (resolveEnded = resolve));
+      const read = (): tty.ReadStream => {
+        const stream = masterStream(dupFd(pty.master));
         stream.on('data', (b: Buffer) => this.emit('stdout', b));
         // When the last process holding the slave exits, reads fail with EIO: that is the end.
-        stream.on('error', () => resolve());
-        stream.on('end', () => resolve());
-        stream.on('close', () => resolve());
-      });
-      this.master = { fd: pty.master, stream, ended };
+        stream.on('error', () => resolveEnded());
+        // A read of 0 bytes is not the end: the kernel answers one while it hangs up a terminal
+        // (n_tty_read, TTY_HUPPING), with output maybe still on its way. Read on with a fresh
+        // stream until EIO says the last holder of the slave is gone (a bounded number of times).
+        stream.on('end', () => {
+          if (this.masterClosed || !this.master || ++reopened > 20) return resolveEnded();
+          stream.destroy();
+          this.master.stream = read();
+        });
+        return stream;
+      };
+      this.master = { fd: pty.master, stream: read(), ended };
       this.stdio = { terminal: pty.slave };
       return;
     }
@@ -130,7 +143,7 @@ export class ContainerIO {
         // buffer in a work item). The time-out is only for a background process that kept the
         // slave open: a loaded machine must not cut the last line off.
         await Promise.race([this.master.ended, new Promise((r) => setTimeout(r, 2000))]);
-        this.master.stream.destroy();
+        this.closeMaster();
       }
       this.log?.close();
       this.listeners.clear();
@@ -138,11 +151,18 @@ export class ContainerIO {
     return this.finished;
   }
 
+  private closeMaster(): void {
+    if (!this.master || this.masterClosed) return;
+    this.masterClosed = true;
+    this.master.stream.destroy();
+    closeFd(this.master.fd);
+  }
+
   /** Stop without draining (start failed, or the engine shuts down and leaves the container running). */
   abandon(): void {
     for (const r of this.readers) r.close();
     this.stdinSock?.destroy();
-    this.master?.stream.destroy();
+    this.closeMaster();
     this.log?.close();
   }
 }

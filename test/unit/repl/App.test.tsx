@@ -70,7 +70,8 @@ async function harness(o: { kind?: EngineApi['kind']; run?: RunCommand; connect?
     close: async () => {},
   } as unknown as EngineApi;
   const signals: AbortSignal[] = [];
-  const session = { stdin: process.stdin, dataRoot: '/nonexistent', insecureRegistries: [], trace: false } as unknown as Session;
+  // The engine as a command in this process opened it: the shell follows its events from then.
+  const session = { stdin: process.stdin, dataRoot: '/nonexistent', insecureRegistries: [], trace: false, engine: Promise.resolve(engine) } as unknown as Session;
   const store = new Store(initialState(o.plain ?? false), 10);
   const history = new History();
   let exited = false;
