@@ -99,7 +99,10 @@ export class LessonRunner {
       const state = why ? dim(`(${this.words.unavailable})`, this.d.plain) : p?.finished ? dim(`(${this.words.done})`, this.d.plain) : p ? dim(`(${this.words.progress(p.done.length, l.steps.length)})`, this.d.plain) : '';
       return `${mark} ${String(i + 1).padStart(2)}. ${bold(l.title, this.d.plain)}  ${state}\n      ${dim(l.summary, this.d.plain)}`;
     });
-    this.d.print('out', [this.words.lessonsTitle, ...rows].join('\n'));
+    // Why they are all unavailable, when it is one reason for all (a Docker daemon, no root).
+    const whys = new Set(caps ? this.d.lessons.map((e) => this.unavailable(e.byLang[this.lang], caps)) : []);
+    const common = whys.size === 1 ? [...whys][0] : undefined;
+    this.d.print('out', [this.words.lessonsTitle, ...rows, ...(common ? ['', common] : [])].join('\n'));
   }
 
   private unavailable(l: Lesson, caps: Capabilities): string | undefined {

@@ -205,5 +205,8 @@ describe('LessonRunner', () => {
     const docker = harness({ caps: { skiff: false } });
     await docker.runner.open('1');
     expect(docker.printed.at(-1)).toContain('this is a Docker daemon');
+    // Every lesson unavailable for one reason: the list says it once.
+    await docker.runner.list();
+    expect(docker.printed.at(-1)).toMatch(/\(unavailable\)[\s\S]*\n\nlessons check what Skiff's engine does, and this is a Docker daemon/);
   });
 });
