@@ -35,6 +35,12 @@ export function credentialsFor(domain: string, file = dockerConfigPath()): Crede
 }
 
 /** The key `docker login` files a registry's credentials under. */
+/** X-Registry-Auth for a daemon's pull or push: the stored credentials for `domain` as docker sends them. */
+export function registryAuthFor(domain: string): string | undefined {
+  const c = credentialsFor(domain);
+  return c ? Buffer.from(JSON.stringify({ username: c.username, password: c.password, serveraddress: domain })).toString('base64url') : undefined;
+}
+
 export function configKey(domain: string): string {
   return domain === 'docker.io' || domain === 'index.docker.io' || domain === 'registry-1.docker.io' ? 'https://index.docker.io/v1/' : domain;
 }

@@ -20,27 +20,34 @@ function bar(current: number, total: number, width = 50): string {
   return `[${'='.repeat(Math.max(0, done - 1))}${done > 0 ? '>' : ''}${' '.repeat(width - done)}]`;
 }
 
-export class PullProgress {
+/**
+ * One line per layer as `docker pull` and `docker push` draw them: on a terminal every line is
+ * drawn again in place as it changes; elsewhere (logs, CI) a line is printed when a layer's phase
+ * changes.
+ */
+export class LayerLines {
   private readonly order: string[] = [];
   private readonly lines = new Map<string, string>();
-  private readonly phases = new Map<string, LayerPhase>();
+  private readonly phases = new Map<string, string>();
   private drawn = 0;
 
   constructor(private readonly out: Output) {}
 
-  /** Feed every engine event; those of other pulls or kinds are ignored by the caller's filter. */
-  onEvent(e: EngineEvent): void {
-    if (e.type !== 'pull.layer') return;
-    const id = shortId(e.digest);
+  /** `line`: what a terminal shows for the layer now; `phase`: what a pipe prints once it changes
+   *  (nothing with `announce` false). */
+  set(id: string, phase: string, line: string, announce = true): void {
     if (!this.lines.has(id)) this.order.push(id);
-    const text = e.phase === 'downloading'
-      ? `${id}: Downloading ${this.out.columns >= 100 ? bar(e.current, e.total) + ' ' : ''}${humanSize(e.current)}/${humanSize(e.total)}`
-      : `${id}: ${WORDS[e.phase]}${e.error ? `: ${e.error}` : ''}`;
-    this.lines.set(id, text);
+    this.lines.set(id, line);
     const before = this.phases.get(id);
-    this.phases.set(id, e.phase);
+    this.phases.set(id, phase);
     if (this.out.isTTY) this.redraw();
-    else if (before !== e.phase && e.phase !== 'waiting') this.out.write(`${id}: ${WORDS[e.phase]}\n`);
+    else if (before !== phase && announce) this.out.write(`${id}: ${phase}\n`);
+  }
+
+  /** A line that is not a layer's was printed: the layers are drawn anew below it. */
+  printed(line: string): void {
+    this.drawn = 0;
+    this.out.write(`${line}\n`);
   }
 
   private redraw(): void {
@@ -51,6 +58,28 @@ export class PullProgress {
   }
 }
 
+/** The amount a layer line shows while its bytes move (a bar, too, on a wide terminal). */
+export function amount(out: Output, current: number, total: number): string {
+  return `${out.columns >= 100 ? bar(current, total) + ' ' : ''}${humanSize(current)}/${humanSize(total)}`;
+}
+
+/** A pull's layers from the engine's pull events, in this process. */
+export class PullProgress {
+  private readonly board: LayerLines;
+
+  constructor(private readonly out: Output) {
+    this.board = new LayerLines(out);
+  }
+
+  /** Feed every engine event; those of other pulls or kinds are ignored by the caller's filter. */
+  onEvent(e: EngineEvent): void {
+    if (e.type !== 'pull.layer') return;
+    const id = shortId(e.digest);
+    const line = e.phase === 'downloading' ? `${id}: Downloading ${amount(this.out, e.current, e.total)}` : `${id}: ${WORDS[e.phase]}${e.error ? `: ${e.error}` : ''}`;
+    this.board.set(id, WORDS[e.phase], line, e.phase !== 'waiting');
+  }
+}
+
 /**
  * A pull's or a push's progress from Docker's JSON messages (a daemon's POST /images/create or
  * /images/NAME/push): a line per
@@ -58,36 +87,19 @@ export class PullProgress {
  * phase otherwise; the lines without a layer (Pulling from, Digest, Status) as they come.
  */
 export class JsonProgress {
-  private readonly order: string[] = [];
-  private readonly lines = new Map<string, string>();
-  private readonly statuses = new Map<string, string>();
-  private drawn = 0;
+  private readonly board: LayerLines;
 
-  constructor(private readonly out: Output) {}
+  constructor(private readonly out: Output) {
+    this.board = new LayerLines(out);
+  }
 
   onMessage(m: { status?: string; id?: string; progressDetail?: { current?: number; total?: number } }): void {
     if (!m.status) return;
     // "latest: Pulling from library/busybox" has the tag as its id: a line of its own.
-    if (!m.id || /^Pulling from /.test(m.status)) {
-      this.drawn = 0;
-      this.out.write(`${m.id ? `${m.id}: ` : ''}${m.status}\n`);
-      return;
-    }
+    if (!m.id || /^Pulling from /.test(m.status)) return this.board.printed(`${m.id ? `${m.id}: ` : ''}${m.status}`);
     const d = m.progressDetail;
-    const amount = (m.status === 'Downloading' || m.status === 'Pushing') && d?.total ? ` ${this.out.columns >= 100 ? bar(d.current ?? 0, d.total) + ' ' : ''}${humanSize(d.current ?? 0)}/${humanSize(d.total)}` : '';
-    if (!this.lines.has(m.id)) this.order.push(m.id);
-    this.lines.set(m.id, `${m.id}: ${m.status}${amount}`);
-    const before = this.statuses.get(m.id);
-    this.statuses.set(m.id, m.status);
-    if (this.out.isTTY) this.redraw();
-    else if (before !== m.status) this.out.write(`${m.id}: ${m.status}\n`);
-  }
-
-  private redraw(): void {
-    let s = this.drawn > 0 ? `\x1b[${this.drawn}A` : '';
-    for (const id of this.order) s += `\r\x1b[2K${this.lines.get(id)}\n`;
-    this.drawn = this.order.length;
-    this.out.write(s);
+    const moving = (m.status === 'Downloading' || m.status === 'Pushing') && d?.total;
+    this.board.set(m.id, m.status, `${m.id}: ${m.status}${moving ? ` ${amount(this.out, d.current ?? 0, d.total!)}` : ''}`);
   }
 }
 

@@ -4,7 +4,7 @@
 // Each predicate that does not hold says why, from the state — the hint the learner gets
 // ("you ran it without -m") — as a code with parameters; hints.ts words it in each language.
 import { ramInBytes } from '../engine/units.ts';
-import type { ContainerFacts, Facts } from './facts.ts';
+import { type ContainerFacts, cpusOf, type Facts } from './facts.ts';
 import { normalRef } from './refs.ts';
 
 export { normalRef };
@@ -237,13 +237,6 @@ export function fill(text: string, vars: Vars): string {
   return text.replace(/\{(\w+)\}/g, (all, k: string) => vars[k] ?? all);
 }
 
-/** The repository alone (the `image=` filter of `ran` matches any tag when it names none). */
-function sameImage(typed: string, wanted: string): boolean {
-  const a = normalRef(typed);
-  const b = normalRef(wanted);
-  return a === b;
-}
-
 export function needsOf(checks: Check[], vars: Vars): Needs {
   const n: Needs = {};
   for (const c of checks) {
@@ -268,7 +261,7 @@ const mib = (b: number) => `${Math.round(b / 1048576)}m`;
 export function ranMismatches(c: ContainerFacts, f: RanFilters): Hint[] {
   const out: Hint[] = [];
   const who = { name: c.name };
-  if (f.image && !sameImage(c.image, f.image)) out.push({ code: 'ran.image', params: { ...who, want: f.image, got: c.image } });
+  if (f.image && normalRef(c.image) !== normalRef(f.image)) out.push({ code: 'ran.image', params: { ...who, want: f.image, got: c.image } });
   if (f.name && c.name !== f.name) out.push({ code: 'ran.name', params: { ...who, want: f.name } });
   if (f.cmd !== undefined && c.argv && c.argv.join(' ') !== f.cmd && c.argv[0] !== f.cmd) out.push({ code: 'ran.cmd', params: { ...who, want: f.cmd, got: c.argv.join(' ') } });
   if (!c.started) out.push({ code: 'ran.not-started', params: who });
@@ -276,8 +269,9 @@ export function ranMismatches(c: ContainerFacts, f: RanFilters): Hint[] {
   if (f.memory !== undefined && c.memory !== f.memory) {
     out.push(c.memory === undefined ? { code: 'ran.no-memory', params: { ...who, want: mib(f.memory) } } : { code: 'ran.memory', params: { ...who, want: mib(f.memory), got: mib(c.memory) } });
   }
-  if (f.cpus !== undefined && (c.cpus === undefined || Math.abs(c.cpus - f.cpus) > 0.001)) {
-    out.push(c.cpus === undefined ? { code: 'ran.no-cpus', params: { ...who, want: f.cpus } } : { code: 'ran.cpus', params: { ...who, want: f.cpus, got: c.cpus } });
+  const cpus = cpusOf(c);
+  if (f.cpus !== undefined && (cpus === undefined || Math.abs(cpus - f.cpus) > 0.001)) {
+    out.push(cpus === undefined ? { code: 'ran.no-cpus', params: { ...who, want: f.cpus } } : { code: 'ran.cpus', params: { ...who, want: f.cpus, got: cpus } });
   }
   if (f.pids !== undefined && c.pids !== f.pids) {
     out.push(c.pids === undefined ? { code: 'ran.no-pids', params: { ...who, want: f.pids } } : { code: 'ran.pids', params: { ...who, want: f.pids, got: c.pids } });

@@ -18,8 +18,7 @@ export interface ContainerFacts {
   exit?: { code: number; oom: boolean; signal?: string };
   destroyed: boolean;
   memory?: number;
-  /** --cpus, from the quota and period written to the cgroup. */
-  cpus?: number;
+  /** --cpus as written to the cgroup: a quota of CPU time per period (cpusOf). */
   cpuQuota?: number;
   cpuPeriod?: number;
   pids?: number;
@@ -60,15 +59,19 @@ export interface Facts {
   pushes: { id: string; ref: string; done: boolean; error?: string }[];
   /** Events folded so far: the order of things (a volume used again after a removal). */
   seq: number;
-  /** When the last container was created, and the pulls finished since (ref → seq). */
-  lastCreate: number;
+  /** The pulls finished since the last container was created (`run` pulls before it creates). */
   pulledSince: string[];
   /** Facts.seq when the step open now was opened. */
   stepStart: number;
 }
 
 export function emptyFacts(): Facts {
-  return { containers: new Map(), pulls: [], requests: [], execs: [], signals: [], volumeUses: [], builds: [], commits: [], pushes: [], seq: 0, lastCreate: 0, pulledSince: [], stepStart: 0 };
+  return { containers: new Map(), pulls: [], requests: [], execs: [], signals: [], volumeUses: [], builds: [], commits: [], pushes: [], seq: 0, pulledSince: [], stepStart: 0 };
+}
+
+/** The CPUs a container was given (--cpus), from its cgroup's quota and period; none when unlimited. */
+export function cpusOf(c: ContainerFacts): number | undefined {
+  return c.cpuQuota !== undefined && c.cpuQuota > 0 ? Math.round((c.cpuQuota / (c.cpuPeriod ?? 100000)) * 1000) / 1000 : undefined;
 }
 
 /** A container mounted a named volume (told by the volume service, and by the mount itself). */
@@ -123,7 +126,6 @@ export function foldFact(f: Facts, e: EngineEvent): void {
         id: e.id, name: e.name, image: e.image, ...(e.tty !== undefined ? { tty: e.tty } : {}), ...(e.networkMode ? { networkMode: e.networkMode } : {}),
         started: false, pulledFirst: f.pulledSince.includes(normalRef(e.image)), destroyed: false, links: [], ports: [], volumes: [], networks: [], ns: {},
       });
-      f.lastCreate = f.seq;
       f.pulledSince = [];
       break;
     case 'container.start':
@@ -169,8 +171,6 @@ export function foldFact(f: Facts, e: EngineEvent): void {
         c.cpuQuota = q === 'max' ? -1 : Number(q);
         if (Number(p) > 0) c.cpuPeriod = Number(p);
       }
-      if (c.cpuQuota !== undefined && c.cpuQuota > 0) c.cpus = Math.round((c.cpuQuota / (c.cpuPeriod ?? 100000)) * 1000) / 1000;
-      else delete c.cpus;
       break;
     }
     case 'runtime.hostname':

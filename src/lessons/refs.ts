@@ -1,11 +1,10 @@
 // Image references as the engine names them, so that `busybox` and
-// `docker.io/library/busybox:latest` meet in a check.
+// `docker.io/library/busybox:latest` meet in a check (parseReference adds what is implied).
 import { formatReference, parseReference } from '../engine/reference.ts';
 
 export function normalRef(input: string): string {
   try {
-    const r = parseReference(input);
-    return formatReference(r.tag === undefined && r.digest === undefined ? { ...r, tag: 'latest' } : r);
+    return formatReference(parseReference(input));
   } catch {
     return input;
   }

@@ -361,9 +361,7 @@ export class LessonRunner {
     const s = this.step();
     if (!l || !s) return;
     const p = this.d.progress.lesson(l.id);
-    const vars = { ...(this.cachedVars ?? {}), dir: this.d.lessons[this.current!]!.dir };
-    void this.vars().then((v) => {
-      const filled = { ...vars, ...v };
+    void this.vars().then((filled) => {
       const head = bold(`${this.words.stepOf(p.step + 1, l.steps.length)} · ${s.title}`, this.d.plain);
       const text = renderMarkdown(fill(s.text, filled), { width: this.d.columns(), plain: this.d.plain });
       const cmds = renderCommands(s.commands.map((c) => fill(c, filled)), { plain: this.d.plain, title: this.words.tryThese });

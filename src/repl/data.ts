@@ -1,6 +1,7 @@
 // What the diagrams need besides events, fetched the way any client would: the images' layers
 // from the image store, a container's `diff` and its cgroup usage (`stats`) from the Engine API.
 import type { EngineApi } from '../client/api.ts';
+import { HttpEngineApi } from '../client/http.ts';
 import type { Engine } from '../engine/engine.ts';
 import { changeList, sampleFromStats, type ChangeList, type CgroupsModel, type ImageInfo, type UsageSample } from '../visualize/index.ts';
 import { limitsOf } from '../visualize/model/cgroups.ts';
@@ -19,6 +20,17 @@ export async function fetchImages(engine: () => Promise<Engine>): Promise<ImageI
       })),
     };
   });
+}
+
+/** Every image's names, asked of the daemon as `images` asks it (of the engine in this process without one). */
+export async function imageNames(api: EngineApi, engine: () => Promise<Engine>): Promise<string[]> {
+  const tags = api instanceof HttpEngineApi ? (await api.imageList()).flatMap((i) => i.RepoTags ?? []) : (await (await engine()).images.list()).flatMap((i) => i.repoTags);
+  return tags.filter((t) => t !== '<none>:<none>');
+}
+
+/** Every volume's name, asked as `volume ls` asks. */
+export async function volumeNames(api: EngineApi, engine: () => Promise<Engine>): Promise<string[]> {
+  return (api instanceof HttpEngineApi ? await api.volumeList() : await (await engine()).volumes.list()).map((v) => v.Name);
 }
 
 export async function fetchChanges(api: EngineApi, id: string): Promise<ChangeList> {

@@ -13,6 +13,7 @@ import type { Quiz } from '../lessons/format.ts';
 import { loadLessons, pickLang } from '../lessons/load.ts';
 import { Progress, progressFile, type Made } from '../lessons/progress.ts';
 import { type Capabilities, LessonRunner, type LessonStatus } from '../lessons/runner.ts';
+import { imageNames, volumeNames } from './data.ts';
 import type { LogKind, PanelName } from './store.ts';
 
 export interface LessonHost {
@@ -71,13 +72,12 @@ async function snapshot(h: LessonHost, needs: Needs): Promise<Snapshot> {
   // Asked of the daemon, as `images` and `volume ls` ask it; of the engine in this process without one.
   if (needs.images) {
     jobs.push(h.api().then(async (api) => {
-      const tags = api instanceof HttpEngineApi ? (await api.imageList()).flatMap((i) => i.RepoTags ?? []) : (await (await h.engine()).images.list()).flatMap((i) => i.repoTags);
-      snap.images = tags.filter((t) => t !== '<none>:<none>').map(normalRef);
+      snap.images = (await imageNames(api, h.engine)).map(normalRef);
     }));
   }
   if (needs.volumes) {
     jobs.push(h.api().then(async (api) => {
-      snap.volumes = (api instanceof HttpEngineApi ? await api.volumeList() : await (await h.engine()).volumes.list()).map((v) => v.Name);
+      snap.volumes = await volumeNames(api, h.engine);
     }));
   }
   if (needs.containers) {

@@ -7,7 +7,6 @@ import type { Output } from '../cli/command.ts';
 import { lookup } from '../cli/commands/index.ts';
 import type { Session } from '../cli/main.ts';
 import type { EngineApi } from '../client/api.ts';
-import { HttpEngineApi } from '../client/http.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { EngineEvent } from '../engine/events.ts';
 import { describeError } from '../engine/errors.ts';
@@ -16,6 +15,7 @@ import type { LessonRunner } from '../lessons/runner.ts';
 import { findBuiltin, type ShellControl } from './builtins.ts';
 import { makeLessonRunner } from './lessons.ts';
 import { CachedSources, complete, type Completion } from './complete.ts';
+import { imageNames, volumeNames } from './data.ts';
 import { Diagrams } from './diagrams.ts';
 import type { History } from './history.ts';
 import type { PanelInput } from './panel.tsx';
@@ -74,17 +74,9 @@ export class Shell implements ShellControl {
     d.session.err = this.err;
     // Names to complete, asked of the daemon as any client asks (the engine in this process only without one).
     this.sources = new CachedSources({
-      images: async () => {
-        const api = await d.api();
-        if (api instanceof HttpEngineApi) return (await api.imageList()).flatMap((i) => i.RepoTags ?? []).filter((t) => t !== '<none>:<none>');
-        return (await (await d.engine()).images.list()).flatMap((i) => i.repoTags);
-      },
+      images: async () => imageNames(await d.api(), d.engine),
       containers: async () => (await (await d.api()).containerList({ all: true })).flatMap((c) => c.Names.map((n) => n.replace(/^\//, ''))),
-      volumes: async () => {
-        const api = await d.api();
-        if (api instanceof HttpEngineApi) return (await api.volumeList()).map((v) => v.Name);
-        return (await (await d.engine()).volumes.list()).map((v) => v.Name);
-      },
+      volumes: async () => volumeNames(await d.api(), d.engine),
     });
     this.diagrams = new Diagrams({ store: this.store, engine: d.engine, columns: d.columns, draw: d.drawPanel });
     const runner = makeLessonRunner({

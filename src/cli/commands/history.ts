@@ -1,4 +1,5 @@
 import { shortId } from '../../engine/digest.ts';
+import { type HistoryRow, historyRows } from '../../engine/image/inspect.ts';
 import type { Command, CommandContext } from '../command.ts';
 import { daemonApi } from '../daemon-api.ts';
 import { ago, ellipsis, humanSize, table } from '../format.ts';
@@ -16,7 +17,7 @@ export const history: Command = {
   async run(ctx, { flags, positionals }) {
     const rows = await historyOf(ctx, positionals[0]!);
     const noTrunc = flags['no-trunc'] === true;
-    const id = (r: Row) => (r.id === '<missing>' ? r.id : noTrunc ? r.id : shortId(r.id));
+    const id = (r: HistoryRow) => (r.id === '<missing>' ? r.id : noTrunc ? r.id : shortId(r.id));
     if (flags.quiet) {
       ctx.out.write(rows.map((r) => `${id(r)}\n`).join(''));
       return;
@@ -31,29 +32,14 @@ export const history: Command = {
   },
 };
 
-interface Row {
-  id: string;
-  created?: string;
-  createdBy: string;
-  size: number;
-  comment: string;
-}
-
-/** Newest first: from the daemon (GET /images/NAME/history), as `docker history` asks; with no
- *  daemon, from the store — each history entry that made a layer takes the next layer's size. */
-async function historyOf(ctx: CommandContext, name: string): Promise<Row[]> {
+/** From the daemon (GET /images/NAME/history), as `docker history` asks; with no daemon, from the store. */
+async function historyOf(ctx: CommandContext, name: string): Promise<HistoryRow[]> {
   const daemon = await daemonApi(ctx);
   if (daemon) {
     return (await daemon.imageHistory(name)).map((h) => ({
-      id: h.Id, ...(h.Created > 0 ? { created: new Date(h.Created * 1000).toISOString() } : {}), createdBy: h.CreatedBy, size: h.Size, comment: h.Comment,
+      id: h.Id, ...(h.Created > 0 ? { created: new Date(h.Created * 1000).toISOString() } : {}), createdBy: h.CreatedBy, size: h.Size, comment: h.Comment, tags: h.Tags,
     }));
   }
-  const engine = await ctx.engine();
-  const { image } = await engine.images.resolve(name);
-  const entries = image.config.history?.length ? image.config.history : image.chainIds.map(() => ({ created_by: '', empty_layer: false, created: undefined, comment: undefined }));
-  let layer = 0;
-  const rows = entries.map((h) => ({ h, size: h.empty_layer ? 0 : (image.layerSizes[layer++] ?? 0) })).reverse();
-  return rows.map(({ h, size }, i) => ({
-    id: i === 0 ? image.id : '<missing>', ...(h.created ? { created: h.created } : {}), createdBy: h.created_by ?? '', size, comment: h.comment ?? '',
-  }));
+  const { image } = await (await ctx.engine()).images.resolve(name);
+  return historyRows(image);
 }

@@ -1,7 +1,7 @@
 import { familiarString, formatReference, parseReference } from '../../engine/reference.ts';
 import { parsePlatform } from '../../engine/registry/platform.ts';
 import { type Command, str } from '../command.ts';
-import { credentialsFor } from '../credentials.ts';
+import { credentialsFor, registryAuthFor } from '../credentials.ts';
 import { daemonApi } from '../daemon-api.ts';
 import { JsonProgress, PullProgress } from '../progress.ts';
 
@@ -32,12 +32,11 @@ export const pull: Command = {
     if (!quiet && !namesTagOrDigest(input)) ctx.out.write('Using default tag: latest\n');
     if (daemon) {
       const progress = new JsonProgress(ctx.out);
-      const creds = credentialsFor(ref.domain);
-      const registryAuth = creds ? Buffer.from(JSON.stringify({ username: creds.username, password: creds.password, serveraddress: ref.domain })).toString('base64url') : undefined;
+      const registryAuth = registryAuthFor(ref.domain);
       for await (const m of daemon.imagePull(formatReference(ref), { ...(registryAuth ? { registryAuth } : {}), ...(str(flags.platform) ? { platform: str(flags.platform)! } : {}), signal: ctx.signal })) {
         if (!quiet) progress.onMessage(m);
       }
-      ctx.out.write(`${formatReference(ref.tag === undefined && ref.digest === undefined ? { ...ref, tag: 'latest' } : ref)}\n`);
+      ctx.out.write(`${formatReference(ref)}\n`);
       return;
     }
     // Docker Hub images fall back to the offline registry the data root's daemon serves (when

@@ -10,9 +10,9 @@ import { Pusher } from '../../engine/image/push.ts';
 import { nameOf } from '../../engine/image/names.ts';
 import { formatReference, parseReference, repositoryName } from '../../engine/reference.ts';
 import type { Command, Output } from '../command.ts';
-import { credentialsFor } from '../credentials.ts';
+import { credentialsFor, registryAuthFor } from '../credentials.ts';
 import { daemonApi } from '../daemon-api.ts';
-import { JsonProgress } from '../progress.ts';
+import { JsonProgress, LayerLines } from '../progress.ts';
 import { humanSize } from '../format.ts';
 
 const WORDS: Record<PushPhase, string> = {
@@ -25,34 +25,21 @@ const WORDS: Record<PushPhase, string> = {
   failed: 'Failed',
 };
 
-/** The layer lines of one push, redrawn in place on a terminal, one line per change otherwise. */
+/** The layer lines of one push, from the engine's push events in this process. */
 export class PushProgress {
-  private readonly order: string[] = [];
-  private readonly lines = new Map<string, string>();
-  private readonly phases = new Map<string, PushPhase>();
-  private drawn = 0;
+  private readonly board: LayerLines;
   private pushId?: string;
 
-  constructor(private readonly out: Output) {}
+  constructor(private readonly out: Output) {
+    this.board = new LayerLines(out);
+  }
 
   onEvent(e: EngineEvent): void {
     if (e.type === 'push.start') this.pushId ??= e.pushId;
     if (e.type !== 'push.layer' || e.pushId !== this.pushId || e.kind !== 'layer') return;
     const id = shortId(e.diffId ?? e.digest);
-    if (!this.lines.has(id)) this.order.push(id);
     const word = e.phase === 'mounted' ? `Mounted from ${e.from}` : WORDS[e.phase];
-    this.lines.set(id, e.phase === 'pushing' && e.current > 0 ? `${id}: Pushing ${humanSize(e.current)}/${humanSize(e.total)}` : `${id}: ${word}${e.error ? `: ${e.error}` : ''}`);
-    const before = this.phases.get(id);
-    this.phases.set(id, e.phase);
-    if (this.out.isTTY) this.redraw();
-    else if (before !== e.phase) this.out.write(`${id}: ${word}\n`);
-  }
-
-  private redraw(): void {
-    let s = this.drawn > 0 ? `\x1b[${this.drawn}A` : '';
-    for (const id of this.order) s += `\r\x1b[2K${this.lines.get(id)}\n`;
-    this.drawn = this.order.length;
-    this.out.write(s);
+    this.board.set(id, word, e.phase === 'pushing' && e.current > 0 ? `${id}: Pushing ${humanSize(e.current)}/${humanSize(e.total)}` : `${id}: ${word}${e.error ? `: ${e.error}` : ''}`);
   }
 }
 
@@ -76,8 +63,7 @@ export const push: Command = {
       // The daemon pushes (as dockerd does): the repository, with the tag, or every tag of it (-a).
       if (!all && !input.slice(input.lastIndexOf('/') + 1).includes(':') && !quiet) ctx.out.write('Using default tag: latest\n');
       const progress = new JsonProgress(ctx.out);
-      const creds = credentialsFor(ref.domain);
-      const registryAuth = creds ? Buffer.from(JSON.stringify({ username: creds.username, password: creds.password, serveraddress: ref.domain })).toString('base64url') : undefined;
+      const registryAuth = registryAuthFor(ref.domain);
       for await (const m of daemon.imagePush(repositoryName(ref), { ...(all ? {} : { tag: ref.tag ?? 'latest' }), ...(registryAuth ? { registryAuth } : {}), signal: ctx.signal })) {
         if (!quiet) progress.onMessage(m);
       }

@@ -17,7 +17,7 @@ export const tag: Command = {
       // As the docker CLI sends it: the target's repository and tag apart (a bad name fails here).
       const ref = parseReference(target);
       if (ref.digest) throw new SkiffError('USAGE', `cannot tag with a digest ("${target}")`, 'a digest names content; give a tag like name:1.0 instead');
-      return void (await daemon.imageTag(source, repositoryName(ref), ref.tag ?? 'latest'));
+      return void (await daemon.imageTag(source, repositoryName(ref), ref.tag));
     }
     const engine = await ctx.engine();
     await engine.images.tag(source, target);

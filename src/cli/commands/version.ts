@@ -5,7 +5,7 @@
 // (execdriver).
 import os from 'node:os';
 import type { EngineApi } from '../../client/api.ts';
-import { CLIENT_API_VERSION } from '../../client/http.ts';
+import { CLIENT_API_VERSION, HttpEngineApi } from '../../client/http.ts';
 import { SkiffError } from '../../engine/errors.ts';
 import { humanSize } from '../../engine/units.ts';
 import type { Command } from '../command.ts';
@@ -13,17 +13,12 @@ import { VERSION } from '../main.ts';
 
 type Json = Record<string, unknown>;
 
-interface DaemonInfoApi {
-  version(): Promise<Json & { Version: string; ApiVersion: string }>;
-  info(): Promise<Json>;
-}
-
-function daemonOf(api: EngineApi): DaemonInfoApi {
-  const d = api as unknown as Partial<DaemonInfoApi>;
-  if (typeof d.version !== 'function' || typeof d.info !== 'function') {
+/** The daemon to ask; the engine in this process has no versions or info of its own to give. */
+function daemonOf(api: EngineApi): HttpEngineApi {
+  if (!(api instanceof HttpEngineApi)) {
     throw new SkiffError('UNSUPPORTED', 'There is no daemon to ask: the engine runs inside this process (SKIFF_NO_DAEMON=1)', 'unset SKIFF_NO_DAEMON to talk to the Skiff daemon');
   }
-  return d as DaemonInfoApi;
+  return api;
 }
 
 const arch = () => ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386' })[process.arch as string] ?? process.arch;

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import type { ContainerSummary } from '../../engine/containers/types.ts';
 import { SkiffError, describeError, isSkiffError } from '../../engine/errors.ts';
 import { importImage } from '../../engine/image/import.ts';
-import { imageInspectView } from '../../engine/image/inspect.ts';
+import { historyRows, imageInspectView } from '../../engine/image/inspect.ts';
 import { nameOf } from '../../engine/image/names.ts';
 import { Pusher } from '../../engine/image/push.ts';
 import type { ImageRecord } from '../../engine/image/service.ts';
@@ -66,17 +66,7 @@ function inspect(ctx: DaemonContext, img: ImageRecord) {
 }
 
 function history(img: ImageRecord) {
-  const entries = img.config.history?.length ? img.config.history : img.chainIds.map(() => ({ created_by: '', empty_layer: false, created: undefined, comment: undefined }));
-  let layer = 0;
-  const rows = entries.map((h) => ({ h, size: h.empty_layer ? 0 : (img.layerSizes[layer++] ?? 0) })).reverse();
-  return rows.map(({ h, size }, i) => ({
-    Id: i === 0 ? img.id : '<missing>',
-    Created: unixSeconds(h.created),
-    CreatedBy: h.created_by ?? '',
-    Tags: i === 0 ? img.repoTags : null,
-    Size: size,
-    Comment: h.comment ?? '',
-  }));
+  return historyRows(img).map((r) => ({ Id: r.id, Created: unixSeconds(r.created), CreatedBy: r.createdBy, Tags: r.tags, Size: r.size, Comment: r.comment }));
 }
 
 /** X-Registry-Auth: base64url JSON {username, password, serveraddress}; "{}" when there are none. */

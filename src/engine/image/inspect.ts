@@ -36,3 +36,24 @@ export function imageInspectView(img: ImageRecord, dataRoot: string, layerDirs: 
     },
   };
 }
+
+/** One line of `history`: newest first (the image itself, then `<missing>` for the steps below). */
+export interface HistoryRow {
+  id: string;
+  created?: string;
+  createdBy: string;
+  /** The layer the step made, 0 for a step that made none. */
+  size: number;
+  comment: string;
+  tags: string[] | null;
+}
+
+/** The image's history, each entry that made a layer with that layer's size, newest first. */
+export function historyRows(img: ImageRecord): HistoryRow[] {
+  const entries = img.config.history?.length ? img.config.history : img.chainIds.map(() => ({ created_by: '', empty_layer: false, created: undefined, comment: undefined }));
+  let layer = 0;
+  const rows = entries.map((h) => ({ h, size: h.empty_layer ? 0 : (img.layerSizes[layer++] ?? 0) })).reverse();
+  return rows.map(({ h, size }, i) => ({
+    id: i === 0 ? img.id : '<missing>', ...(h.created ? { created: h.created } : {}), createdBy: h.created_by ?? '', size, comment: h.comment ?? '', tags: i === 0 ? img.repoTags : null,
+  }));
+}

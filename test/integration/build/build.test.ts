@@ -78,7 +78,7 @@ describe.skipIf(!canRunContainers)(`build (${needsRoot})`, () => {
         'RUN true',
         'COPY app.txt /app/',
         'WORKDIR /app',
-        'WORKDIR /work/deep',
+        'WORKDIR /srv/deep',
         'LABEL purpose=test',
         'CMD ["cat", "/greeting.txt", "/app/app.txt"]',
       ].join('\n'),
@@ -90,7 +90,7 @@ describe.skipIf(!canRunContainers)(`build (${needsRoot})`, () => {
     const img = (await t.engine.images.resolve('learner/steps:1')).image;
     expect(img.id).toBe(r.imageId);
     expect(r.aux).toBe(r.imageId);
-    // busybox's layer + RUN echo + COPY + WORKDIR /work/deep (which had to be made).
+    // busybox's layer + RUN echo + COPY + WORKDIR /srv/deep (which had to be made).
     expect(img.config.rootfs.diff_ids).toHaveLength(base.config.rootfs.diff_ids.length + 3);
     const hist = img.config.history!.slice(base.config.history!.length);
     expect(hist.map((h) => [h.created_by, h.empty_layer === true])).toEqual([
@@ -99,11 +99,11 @@ describe.skipIf(!canRunContainers)(`build (${needsRoot})`, () => {
       ['/bin/sh -c true', true],
       [expect.stringMatching(/^\/bin\/sh -c #\(nop\) COPY file:[0-9a-f]{64} in \/app\/ $/), false],
       ['/bin/sh -c #(nop) WORKDIR /app', true],
-      ['/bin/sh -c #(nop) WORKDIR /work/deep', false],
+      ['/bin/sh -c #(nop) WORKDIR /srv/deep', false],
       ['/bin/sh -c #(nop)  LABEL purpose=test', true],
       ['/bin/sh -c #(nop)  CMD ["cat" "/greeting.txt" "/app/app.txt"]', true],
     ]);
-    expect(img.config.config).toMatchObject({ Env: expect.arrayContaining(['GREETING=hello']), WorkingDir: '/work/deep', Labels: { purpose: 'test' }, Cmd: ['cat', '/greeting.txt', '/app/app.txt'] });
+    expect(img.config.config).toMatchObject({ Env: expect.arrayContaining(['GREETING=hello']), WorkingDir: '/srv/deep', Labels: { purpose: 'test' }, Cmd: ['cat', '/greeting.txt', '/app/app.txt'] });
     // The classic builder's words.
     expect(r.text).toMatch(/^Step 1\/9 : FROM busybox\n ---> [0-9a-f]{12}\nStep 2\/9 : ENV GREETING=hello\n ---> [0-9a-f]{12}\nStep 3\/9 : RUN echo "\$GREETING from RUN" > \/greeting.txt\n ---> Running in ([0-9a-f]{12})\nRemoving intermediate container \1\n ---> [0-9a-f]{12}\n/);
     expect(r.text).toContain(`Successfully built ${r.imageId.slice(7, 19)}\nSuccessfully tagged learner/steps:1\n`);
@@ -118,7 +118,7 @@ describe.skipIf(!canRunContainers)(`build (${needsRoot})`, () => {
     // Every layer is unpacked under its ChainID already: a container starts from it at once.
     for (const chain of chainIds(img.config.rootfs.diff_ids)) expect(await t.engine.store.layers.has(chain)).toBe(true);
     expect(await run('learner/steps:1')).toEqual({ code: 0, out: 'hello from RUN\nfrom the context\n' });
-    expect((await run('learner/steps:1', ['pwd'])).out).toBe('/work/deep\n');
+    expect((await run('learner/steps:1', ['pwd'])).out).toBe('/srv/deep\n');
     // The step images are build cache: `images` shows the result only.
     const listed = (await t.engine.images.list()).map((i) => i.id);
     expect(listed).toContain(r.imageId);
